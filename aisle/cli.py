@@ -1,0 +1,78 @@
+"""The `aisle` command line. Commands stay thin: they parse options, call the packages, print."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from aisle.errors import AisleError
+from aisle.opensearch import ManagedNode, describe, find_java, get_engine_settings, install_distribution, make_client
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(help="aisle: personalized hybrid product search on OpenSearch.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+opensearch_app = typer.Typer(help="The managed local OpenSearch node.", no_args_is_help=True)
+app.add_typer(opensearch_app, name="opensearch")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+@opensearch_app.command("install")
+def opensearch_install() -> None:
+    """Assemble OpenSearch with k-NN and neural-search from Maven Central (cached by version)."""
+    settings = get_engine_settings()
+    distribution = install_distribution(settings, find_java(settings), err)
+    out.print(f"OpenSearch {distribution.version} is installed in {distribution.home}")
+    out.print(f"modules: {', '.join(distribution.modules)}")
+    out.print(f"plugins: {', '.join(distribution.plugins)}")
+
+
+@opensearch_app.command("start")
+def opensearch_start() -> None:
+    """Start the managed node on 127.0.0.1 (installing it first if needed) and wait for green."""
+    node = ManagedNode(get_engine_settings())
+    state = node.start(err)
+    out.print(f"OpenSearch {state.version} is running at {state.url} (pid {state.pid}, data in {node.node_dir})")
+
+
+@opensearch_app.command("stop")
+def opensearch_stop() -> None:
+    """Stop the managed node."""
+    stopped = ManagedNode(get_engine_settings()).stop()
+    out.print("OpenSearch stopped." if stopped else "OpenSearch was not running.")
+
+
+@opensearch_app.command("status")
+def opensearch_status() -> None:
+    """Show the version, plugins, modules, heap and URL of the cluster aisle uses."""
+    settings = get_engine_settings()
+    node = ManagedNode(settings)
+    state = node.running_state()
+    if settings.url is None and state is None:
+        out.print(f"The managed node is not running (data in {node.node_dir}). Start it with `aisle opensearch start`.")
+        raise typer.Exit(3)
+    url = settings.url or (state.url if state else "")
+    info = describe(make_client(settings, url), url)
+    out.print(f"url:      {info.url}" + (f" (managed node, pid {state.pid})" if state and not settings.url else ""))
+    out.print(f"version:  {info.version}")
+    out.print(f"health:   {info.status}")
+    out.print(f"plugins:  {', '.join(f'{k} {v}' for k, v in sorted(info.plugins.items())) or 'none'}")
+    out.print(f"modules:  {', '.join(info.modules)}")
+    out.print(f"heap:     {info.heap_used_bytes / 2**20:.0f} MiB used of {info.heap_max_bytes / 2**20:.0f} MiB")
+
+
+def main() -> None:
+    """Run the CLI; an expected failure prints one line (`ErrorClass: message`) and exits 1."""
+    try:
+        app()
+    except AisleError as exc:
+        err.print(f"{type(exc).__name__}: {exc}", markup=False, highlight=False)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

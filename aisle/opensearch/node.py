@@ -1,0 +1,302 @@
+"""A managed single-node OpenSearch on 127.0.0.1: start, stop and inspect it.
+
+Everything the node writes lives in one directory (`node_dir`): its config copy, data, logs and a
+`node.json` that records the running process, so a later `aisle` invocation finds it again. The
+data directory survives restarts. OpenSearch refuses to run as root, so when aisle runs as root the
+node runs as an unprivileged system user that owns `node_dir`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections import deque
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+
+from aisle.opensearch.distribution import Distribution, install_distribution
+from aisle.opensearch.errors import EngineError, NodeFailedError, PortBusyError
+from aisle.opensearch.java import JavaRuntime, find_java
+from aisle.opensearch.settings import EngineSettings
+
+__all__ = ["ManagedNode", "NodeState"]
+
+_STATE_FILE = "node.json"
+_MAIN_CLASS = "org.opensearch.bootstrap.OpenSearch"
+_PREFERRED_PORT = 9200
+_STOP_GRACE_S = 30.0
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """What a started node left behind so that later commands can find it."""
+
+    pid: int
+    url: str
+    http_port: int
+    transport_port: int
+    version: str
+    home: str
+
+
+class ManagedNode:
+    """One local OpenSearch node living in `node_dir`.
+
+    Args:
+        settings: Engine settings (distribution source, heap, port, run-as user).
+        node_dir: Where the node keeps config, data and logs; defaults to `settings.node_dir`.
+    """
+
+    def __init__(self, settings: EngineSettings, node_dir: Path | None = None) -> None:
+        self._settings = settings
+        self.node_dir = node_dir or settings.node_dir
+
+    @property
+    def log_path(self) -> Path:
+        """The node's console log: start-up failures land here first."""
+        return self.node_dir / "logs" / "console.log"
+
+    def running_state(self) -> NodeState | None:
+        """The state of the node if its process is alive, else None (a stale state file is removed)."""
+        state_file = self.node_dir / _STATE_FILE
+        try:
+            state = NodeState(**json.loads(state_file.read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+        if _is_opensearch_process(state.pid):
+            return state
+        state_file.unlink(missing_ok=True)
+        return None
+
+    def start(self, console: Console | None = None) -> NodeState:
+        """Start the node (assembling the distribution first if needed) and wait until it is green.
+
+        Returns the running node's state; a node that already runs is returned as is.
+
+        Raises:
+            JavaNotFoundError, DownloadError, ChecksumError, AssemblyError: while preparing.
+            PortBusyError: the configured port is taken.
+            NodeFailedError: the process exited or did not turn green in time (with the log tail).
+        """
+        console = console or Console(stderr=True)
+        running = self.running_state()
+        if running is not None:
+            return running
+        java = find_java(self._settings)
+        distribution = install_distribution(self._settings, java, console)
+        http_port = self._choose_http_port()
+        transport_port = _free_port()
+        self._write_config(distribution, http_port, transport_port)
+        run_as = self._prepare_run_user()
+        process = self._launch(distribution, java, run_as)
+        state = NodeState(process.pid, f"http://127.0.0.1:{http_port}", http_port, transport_port,
+                          distribution.version, str(distribution.home))
+        (self.node_dir / _STATE_FILE).write_text(json.dumps(asdict(state), indent=2))
+        try:
+            self._wait_until_green(process, state)
+        except BaseException:
+            self._terminate(process.pid)
+            (self.node_dir / _STATE_FILE).unlink(missing_ok=True)
+            raise
+        return state
+
+    def stop(self) -> bool:
+        """Stop the node cleanly (SIGTERM, then SIGKILL after a grace period). False if none ran."""
+        state = self.running_state()
+        if state is None:
+            return False
+        self._terminate(state.pid)
+        (self.node_dir / _STATE_FILE).unlink(missing_ok=True)
+        return True
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The last lines of the console log, or a note that there is none."""
+        try:
+            with self.log_path.open(encoding="utf-8", errors="replace") as log:
+                return "".join(deque(log, maxlen=lines)).rstrip() or "(the log is empty)"
+        except OSError:
+            return "(no log was written)"
+
+    def _choose_http_port(self) -> int:
+        wanted = self._settings.port
+        if wanted is not None:
+            if not _port_is_free(wanted):
+                raise PortBusyError(wanted)
+            return wanted
+        # Keep the URL stable across restarts when the port is still free.
+        previous = self._previous_port()
+        for port in (previous, _PREFERRED_PORT):
+            if port and _port_is_free(port):
+                return port
+        return _free_port()
+
+    def _previous_port(self) -> int | None:
+        try:
+            return int(json.loads((self.node_dir / "last-port").read_text()))
+        except (OSError, ValueError):
+            return None
+
+    def _write_config(self, distribution: Distribution, http_port: int, transport_port: int) -> None:
+        config = self.node_dir / "config"
+        # The config is rebuilt from the distribution on every start so an upgrade never runs on a
+        # stale copy; data and logs are left alone.
+        shutil.rmtree(config, ignore_errors=True)
+        shutil.copytree(distribution.home / "config", config)
+        for sub in ("data", "logs", "tmp"):
+            (self.node_dir / sub).mkdir(parents=True, exist_ok=True)
+        settings = {
+            "cluster.name": "aisle",
+            "node.name": "aisle-node",
+            "discovery.type": "single-node",
+            "network.host": "127.0.0.1",
+            "http.port": http_port,
+            "transport.port": transport_port,
+            "path.data": str(self.node_dir / "data"),
+            "path.logs": str(self.node_dir / "logs"),
+            "cluster.routing.allocation.disk.threshold_enabled": False,
+            "bootstrap.system_call_filter": False,
+        }
+        (config / "opensearch.yml").write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items()))
+        # The launcher runs from the distribution home, which the node may not write to: point the
+        # JVM's own files (GC log, heap dumps, crash logs) at this node's directories instead.
+        jvm_options = config / "jvm.options"
+        logs, data = self.node_dir / "logs", self.node_dir / "data"
+        jvm_options.write_text(
+            jvm_options.read_text()
+            .replace("file=logs/gc.log", f"file={logs}/gc.log")
+            .replace("-XX:HeapDumpPath=data", f"-XX:HeapDumpPath={data}")
+            .replace("-XX:ErrorFile=logs/", f"-XX:ErrorFile={logs}/")
+        )
+        heap = self._settings.heap
+        (config / "jvm.options.d").mkdir(exist_ok=True)
+        (config / "jvm.options.d" / "aisle-heap.options").write_text(f"-Xms{heap}\n-Xmx{heap}\n")
+        (self.node_dir / "last-port").write_text(str(http_port))
+
+    def _prepare_run_user(self) -> pwd.struct_passwd | None:
+        if os.geteuid() != 0:
+            return None
+        name = self._settings.run_as_user
+        try:
+            user = pwd.getpwnam(name)
+        except KeyError:
+            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                           check=False, capture_output=True)
+            try:
+                user = pwd.getpwnam(name)
+            except KeyError as exc:
+                raise EngineError(
+                    f"OpenSearch cannot run as root and the user '{name}' could not be created. Create it "
+                    "(useradd --system NAME) or set AISLE_OPENSEARCH_RUN_AS_USER to an existing user."
+                ) from exc
+        for path in [self.node_dir, *self.node_dir.rglob("*")]:
+            os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
+        return user
+
+    def _launch(self, distribution: Distribution, java: JavaRuntime, run_as: pwd.struct_passwd | None) -> subprocess.Popen[bytes]:
+        env = java.environment()
+        env.update(
+            OPENSEARCH_PATH_CONF=str(self.node_dir / "config"),
+            OPENSEARCH_TMPDIR=str(self.node_dir / "tmp"),
+            HOME=str(self.node_dir),
+        )
+        with self.log_path.open("ab") as log:
+            if run_as is not None:
+                os.chown(self.log_path, run_as.pw_uid, run_as.pw_gid)
+            return subprocess.Popen(
+                [str(distribution.home / "bin" / "opensearch")],
+                cwd=self.node_dir,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so stop() reaches every child
+                user=run_as.pw_uid if run_as else None,
+                group=run_as.pw_gid if run_as else None,
+                extra_groups=[] if run_as else None,
+            )
+
+    def _wait_until_green(self, process: subprocess.Popen[bytes], state: NodeState) -> None:
+        deadline = time.monotonic() + self._settings.start_timeout_s
+        last_status = "no answer"
+        with httpx.Client(timeout=5.0, trust_env=False) as http:
+            while time.monotonic() < deadline:
+                code = process.poll()
+                if code is not None:
+                    raise NodeFailedError(f"OpenSearch exited with code {code} while starting.",
+                                          str(self.log_path), self.log_tail())
+                try:
+                    response = http.get(f"{state.url}/_cluster/health", params={"wait_for_status": "green",
+                                                                                "timeout": "2s"})
+                    last_status = response.json().get("status", last_status)
+                    if response.status_code == 200 and last_status == "green":
+                        return
+                except (httpx.HTTPError, ValueError):
+                    time.sleep(0.5)
+        raise NodeFailedError(
+            f"OpenSearch did not turn green within {self._settings.start_timeout_s:.0f}s (last status: {last_status}). "
+            "Raise AISLE_OPENSEARCH_START_TIMEOUT_S on a slow machine.",
+            str(self.log_path), self.log_tail())
+
+    @staticmethod
+    def _terminate(pid: int) -> None:
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + _STOP_GRACE_S
+        while time.monotonic() < deadline:
+            if not _process_alive(pid):
+                return
+            time.sleep(0.2)
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        # Reap it if it is our own child, so that a zombie does not count as alive.
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _is_opensearch_process(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return _MAIN_CLASS.encode() in cmdline
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
