@@ -59,6 +59,9 @@ class ManagedNode:
     def __init__(self, settings: EngineSettings, node_dir: Path | None = None) -> None:
         self._settings = settings
         self.node_dir = node_dir or settings.node_dir
+        # Kept for the node's lifetime: a Popen dropped while its child runs warns, and stop()
+        # reaps the child through it when this process started the node.
+        self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def log_path(self) -> Path:
@@ -97,7 +100,7 @@ class ManagedNode:
         transport_port = _free_port()
         self._write_config(distribution, http_port, transport_port)
         run_as = self._prepare_run_user()
-        process = self._launch(distribution, java, run_as)
+        process = self._process = self._launch(distribution, java, run_as)
         state = NodeState(process.pid, f"http://127.0.0.1:{http_port}", http_port, transport_port,
                           distribution.version, str(distribution.home))
         (self.node_dir / _STATE_FILE).write_text(json.dumps(asdict(state), indent=2))
@@ -105,6 +108,8 @@ class ManagedNode:
             self._wait_until_green(process, state)
         except BaseException:
             self._terminate(process.pid)
+            process.wait()
+            self._process = None
             (self.node_dir / _STATE_FILE).unlink(missing_ok=True)
             raise
         return state
@@ -115,6 +120,9 @@ class ManagedNode:
         if state is None:
             return False
         self._terminate(state.pid)
+        if self._process is not None:
+            self._process.wait()
+            self._process = None
         (self.node_dir / _STATE_FILE).unlink(missing_ok=True)
         return True
 

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.engine import TestEngine, start_engine
+
+
+@pytest.fixture(scope="session")
+def opensearch() -> Iterator[TestEngine]:
+    """One real OpenSearch for the whole session (see tests/support/engine.py for the backends)."""
+    with start_engine() as engine:
+        print(f"\n[aisle] integration backend: {engine.backend} at {engine.url}")
+        yield engine
+
+
+@pytest.fixture
+def index_name(opensearch: TestEngine) -> Iterator[str]:
+    """A unique index name for one test; the index is deleted afterwards."""
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    yield name
+    opensearch.client.indices.delete(index=name, ignore_unavailable=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "opensearch" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.integration)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    # In CI a skipped integration test is a failure: it would hide a missing engine.
+    if os.environ.get("CI") != "true":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = [r for r in reporter.stats.get("skipped", []) if "integration" in r.keywords] if reporter else []
+    if skipped:
+        reporter.write_line(f"[aisle] {len(skipped)} integration test(s) were skipped; CI treats that as a failure.")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
