@@ -296,6 +296,9 @@ def _is_opensearch_process(pid: int) -> bool:
 
 def _port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As OpenSearch binds: connections of a stopped node lingering in TIME_WAIT do not block
+        # the port, a live listener does.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:

@@ -38,6 +38,7 @@ class EngineSettings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(env_prefix="AISLE_OPENSEARCH_", env_file=".env", extra="ignore",
+                                      populate_by_name=True,
                                       env_ignore_empty=True)
 
     url: str | None = Field(default=None, description="An existing cluster, e.g. https://search:9200.")
