@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import sys
+import time
 
 import typer
 from rich.console import Console
 
 from aisle.errors import AisleError
 from aisle.opensearch import ManagedNode, describe, find_java, get_engine_settings, install_distribution, make_client
+from aisle.quickstart import SAMPLE_INDEX, bring_up, take_down
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(help="aisle: personalized hybrid product search on OpenSearch.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="aisle: personalized hybrid product search on OpenSearch.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 opensearch_app = typer.Typer(help="The managed local OpenSearch node.", no_args_is_help=True)
 app.add_typer(opensearch_app, name="opensearch")
 
@@ -63,6 +68,25 @@ def opensearch_status() -> None:
     out.print(f"plugins:  {', '.join(f'{k} {v}' for k, v in sorted(info.plugins.items())) or 'none'}")
     out.print(f"modules:  {', '.join(info.modules)}")
     out.print(f"heap:     {info.heap_used_bytes / 2**20:.0f} MiB used of {info.heap_max_bytes / 2**20:.0f} MiB")
+
+
+@app.command("up")
+def up() -> None:
+    """Bring aisle up on this machine and print where to reach it and how long each step took."""
+    started = time.perf_counter()
+    report = bring_up(get_engine_settings(), err)
+    for name, seconds in report.steps:
+        out.print(f"  {seconds:7.1f}s  {name}")
+    out.print(f"  {time.perf_counter() - started:7.1f}s  total")
+    out.print(f"OpenSearch: {report.url}")
+    out.print(f"Try: curl -s '{report.url}/{SAMPLE_INDEX}/_search?q=title:cordless+drill&pretty'")
+    out.print("Stop everything with: aisle down")
+
+
+@app.command("down")
+def down() -> None:
+    """Stop everything `aisle up` started."""
+    out.print("Stopped." if take_down(get_engine_settings()) else "Nothing was running.")
 
 
 def main() -> None:

@@ -10,10 +10,13 @@ from tests.support.engine import TestEngine, start_engine
 
 
 @pytest.fixture(scope="session")
-def opensearch() -> Iterator[TestEngine]:
+def opensearch(pytestconfig: pytest.Config) -> Iterator[TestEngine]:
     """One real OpenSearch for the whole session (see tests/support/engine.py for the backends)."""
     with start_engine() as engine:
-        print(f"\n[aisle] integration backend: {engine.backend} at {engine.url}")
+        # Written past output capture: CI logs must say which backend the run used.
+        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.write_line(f"\n[aisle] integration backend: {engine.backend} at {engine.url}")
         yield engine
 
 

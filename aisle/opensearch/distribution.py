@@ -121,8 +121,12 @@ def cached_distribution(settings: EngineSettings, version: str | None = None) ->
     """An already assembled distribution: the requested version, or else the newest one cached."""
     if not settings.cache_dir.is_dir():
         return None
-    versions = [version] if version else sorted(
-        (p.name for p in settings.cache_dir.iterdir() if (p / _MARKER).is_file()), key=_version_key, reverse=True
+    versions = (
+        [version]
+        if version
+        else sorted(
+            (p.name for p in settings.cache_dir.iterdir() if (p / _MARKER).is_file()), key=_version_key, reverse=True
+        )
     )
     for v in versions:
         home = settings.cache_dir / v
@@ -156,12 +160,17 @@ def install_distribution(settings: EngineSettings, java: JavaRuntime, console: C
             for plugin in settings.plugins:
                 console.print(f"  plugin {plugin}")
                 _install_plugin(home, repo.fetch(_plugin_zip(plugin, version), downloads), java)
-            (home / _MARKER).write_text(json.dumps({
-                "version": version,
-                "source": settings.maven_url,
-                "modules": settings.modules,
-                "plugins": settings.plugins,
-            }, indent=2))
+            (home / _MARKER).write_text(
+                json.dumps(
+                    {
+                        "version": version,
+                        "source": settings.maven_url,
+                        "modules": settings.modules,
+                        "plugins": settings.plugins,
+                    },
+                    indent=2,
+                )
+            )
             _make_readable_by_all(home)
             final = settings.cache_dir / version
             shutil.rmtree(final, ignore_errors=True)
@@ -208,13 +217,17 @@ def _build_module(name: str, version: str, home: Path, repo: MavenRepository, do
     module_dir = home / "modules" / name
     module_dir.mkdir(parents=True)
     main = Artifact(PLUGIN_GROUP, str(spec["artifact"]), version)
-    jars = [repo.fetch(main, downloads)] + [repo.fetch(dep, downloads) for dep in _runtime_dependencies(main, home, repo)]
+    jars = [repo.fetch(main, downloads)] + [
+        repo.fetch(dep, downloads) for dep in _runtime_dependencies(main, home, repo)
+    ]
     for jar in jars:
         shutil.copy2(jar, module_dir / jar.name)
     classname = str(spec["classname"])
     with zipfile.ZipFile(jars[0]) as zf:
         if classname.replace(".", "/") + ".class" not in zf.namelist():
-            raise AssemblyError(f"{jars[0].name} has no class {classname}; module '{name}' cannot be rebuilt for {version}.")
+            raise AssemblyError(
+                f"{jars[0].name} has no class {classname}; module '{name}' cannot be rebuilt for {version}."
+            )
     extended = spec["extended_plugins"]
     assert isinstance(extended, list)
     descriptor = {
@@ -246,7 +259,9 @@ def _runtime_dependencies(artifact: Artifact, home: Path, repo: MavenRepository)
     while pending:
         pom = ET.fromstring(repo.read_text(pending.pop().with_extension("pom")))
         for dep in pom.findall(".//m:dependencies/m:dependency", _POM_NS):
-            group, name, version = (dep.findtext(f"m:{tag}", "", _POM_NS).strip() for tag in ("groupId", "artifactId", "version"))
+            group, name, version = (
+                dep.findtext(f"m:{tag}", "", _POM_NS).strip() for tag in ("groupId", "artifactId", "version")
+            )
             scope = dep.findtext("m:scope", "compile", _POM_NS).strip()
             optional = dep.findtext("m:optional", "false", _POM_NS).strip() == "true"
             if scope not in ("compile", "runtime") or optional or name in in_lib or name in found:
@@ -263,6 +278,5 @@ def _install_plugin(home: Path, archive: Path, java: JavaRuntime) -> None:
     command = [str(home / "bin" / "opensearch-plugin"), "install", "--batch", archive.resolve().as_uri()]
     result = subprocess.run(command, env=java.environment(), capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise AssemblyError(
-            f"Installing {archive.name} failed (exit {result.returncode}):\n{(result.stdout + result.stderr).strip()[-3000:]}"
-        )
+        output = (result.stdout + result.stderr).strip()[-3000:]
+        raise AssemblyError(f"Installing {archive.name} failed (exit {result.returncode}):\n{output}")

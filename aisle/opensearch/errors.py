@@ -1,16 +1,16 @@
 """Errors of the OpenSearch engine: assembling, starting and reaching a node.
 
-    AisleError
-    └── EngineError
-        ├── DownloadError          an artifact could not be fetched
-        ├── ChecksumError          an artifact does not match its published checksum
-        ├── VersionNotFoundError   no release line has every artifact we need
-        ├── AssemblyError          the downloaded parts do not make a working distribution
-        ├── JavaNotFoundError      no usable Java runtime
-        ├── PortBusyError          the configured port is taken
-        ├── NodeFailedError        the node exited or never became healthy (carries the log tail)
-        ├── NodeNotRunningError    an operation needs a running node and there is none
-        └── EngineUnreachableError a configured cluster does not answer
+AisleError
+└── EngineError
+    ├── DownloadError          an artifact could not be fetched
+    ├── ChecksumError          an artifact does not match its published checksum
+    ├── VersionNotFoundError   no release line has every artifact we need
+    ├── AssemblyError          the downloaded parts do not make a working distribution
+    ├── JavaNotFoundError      no usable Java runtime
+    ├── PortBusyError          the configured port is taken
+    ├── NodeFailedError        the node exited or never became healthy (carries the log tail)
+    ├── NodeNotRunningError    an operation needs a running node and there is none
+    └── EngineUnreachableError a configured cluster does not answer
 """
 
 from __future__ import annotations

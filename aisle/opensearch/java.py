@@ -71,7 +71,7 @@ def find_java(settings: EngineSettings) -> JavaRuntime:
     if settings.java_home is not None:
         # An explicit choice is honoured or refused, never silently replaced by another Java.
         major = java_major_version(settings.java_home)
-        if major in SUPPORTED_MAJORS:
+        if major is not None and major in SUPPORTED_MAJORS:
             return JavaRuntime(settings.java_home, major)
         found = f"Java {major}" if major else "no working bin/java"
         raise JavaNotFoundError(
@@ -81,7 +81,7 @@ def find_java(settings: EngineSettings) -> JavaRuntime:
     tried: list[str] = []
     for origin, home in _candidates(settings):
         major = java_major_version(home)
-        if major in SUPPORTED_MAJORS:
+        if major is not None and major in SUPPORTED_MAJORS:
             return JavaRuntime(home, major)
         tried.append(f"{origin} ({home}): " + (f"Java {major}" if major else "no working bin/java"))
     detail = "; ".join(tried) if tried else "no Java found"

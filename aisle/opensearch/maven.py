@@ -12,10 +12,10 @@ import os
 import shutil
 import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-from collections.abc import Mapping
 
 import httpx
 
@@ -65,8 +65,13 @@ class MavenRepository:
         timeout_s: Timeout of each HTTP request.
     """
 
-    def __init__(self, base_url: str, local_repo: Path | None = None,
-                 pinned_sha512: Mapping[str, str] | None = None, timeout_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        local_repo: Path | None = None,
+        pinned_sha512: Mapping[str, str] | None = None,
+        timeout_s: float = 60.0,
+    ) -> None:
         self._base_url = base_url.rstrip("/")
         self._local_repo = local_repo
         self._pinned = dict(pinned_sha512 or {})
@@ -161,8 +166,10 @@ class MavenRepository:
                 return algorithm, _first_token(response.text)
         if str(artifact) in self._pinned:
             return "sha512", self._pinned[str(artifact)]
-        raise DownloadError(f"{self._base_url}/{artifact.path}.sha1",
-                            "no checksum is published or pinned for it, so it cannot be verified")
+        raise DownloadError(
+            f"{self._base_url}/{artifact.path}.sha1",
+            "no checksum is published or pinned for it, so it cannot be verified",
+        )
 
     def _head(self, url: str) -> bool:
         try:

@@ -101,8 +101,14 @@ class ManagedNode:
         self._write_config(distribution, http_port, transport_port)
         run_as = self._prepare_run_user()
         process = self._process = self._launch(distribution, java, run_as)
-        state = NodeState(process.pid, f"http://127.0.0.1:{http_port}", http_port, transport_port,
-                          distribution.version, str(distribution.home))
+        state = NodeState(
+            process.pid,
+            f"http://127.0.0.1:{http_port}",
+            http_port,
+            transport_port,
+            distribution.version,
+            str(distribution.home),
+        )
         (self.node_dir / _STATE_FILE).write_text(json.dumps(asdict(state), indent=2))
         try:
             self._wait_until_green(process, state)
@@ -196,8 +202,11 @@ class ManagedNode:
         try:
             user = pwd.getpwnam(name)
         except KeyError:
-            subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-                           check=False, capture_output=True)
+            subprocess.run(
+                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
+                check=False,
+                capture_output=True,
+            )
             try:
                 user = pwd.getpwnam(name)
             except KeyError as exc:
@@ -209,7 +218,9 @@ class ManagedNode:
             os.chown(path, user.pw_uid, user.pw_gid, follow_symlinks=False)
         return user
 
-    def _launch(self, distribution: Distribution, java: JavaRuntime, run_as: pwd.struct_passwd | None) -> subprocess.Popen[bytes]:
+    def _launch(
+        self, distribution: Distribution, java: JavaRuntime, run_as: pwd.struct_passwd | None
+    ) -> subprocess.Popen[bytes]:
         env = java.environment()
         env.update(
             OPENSEARCH_PATH_CONF=str(self.node_dir / "config"),
@@ -239,11 +250,13 @@ class ManagedNode:
             while time.monotonic() < deadline:
                 code = process.poll()
                 if code is not None:
-                    raise NodeFailedError(f"OpenSearch exited with code {code} while starting.",
-                                          str(self.log_path), self.log_tail())
+                    raise NodeFailedError(
+                        f"OpenSearch exited with code {code} while starting.", str(self.log_path), self.log_tail()
+                    )
                 try:
-                    response = http.get(f"{state.url}/_cluster/health", params={"wait_for_status": "green",
-                                                                                "timeout": "2s"})
+                    response = http.get(
+                        f"{state.url}/_cluster/health", params={"wait_for_status": "green", "timeout": "2s"}
+                    )
                     last_status = response.json().get("status", last_status)
                     if response.status_code == 200 and last_status == "green":
                         return
@@ -252,7 +265,9 @@ class ManagedNode:
         raise NodeFailedError(
             f"OpenSearch did not turn green within {self._settings.start_timeout_s:.0f}s (last status: {last_status}). "
             "Raise AISLE_OPENSEARCH_START_TIMEOUT_S on a slow machine.",
-            str(self.log_path), self.log_tail())
+            str(self.log_path),
+            self.log_tail(),
+        )
 
     @staticmethod
     def _terminate(pid: int) -> None:

@@ -37,9 +37,9 @@ class EngineSettings(BaseSettings):
     With `url` set, aisle uses that cluster and never starts a node of its own.
     """
 
-    model_config = SettingsConfigDict(env_prefix="AISLE_OPENSEARCH_", env_file=".env", extra="ignore",
-                                      populate_by_name=True,
-                                      env_ignore_empty=True)
+    model_config = SettingsConfigDict(
+        env_prefix="AISLE_OPENSEARCH_", env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     url: str | None = Field(default=None, description="An existing cluster, e.g. https://search:9200.")
     username: str | None = Field(default=None, description="Basic-auth user for `url`.")
@@ -51,27 +51,37 @@ class EngineSettings(BaseSettings):
     version_line: str = Field(default="2.19", description="Release line to pick the newest complete version from.")
     version: str | None = Field(default=None, description="Exact version; overrides `version_line`.")
     maven_url: str = Field(default="https://repo1.maven.org/maven2", description="Maven repository base URL.")
-    local_maven_repo: Path = Field(default=Path.home() / ".m2" / "repository",
-                                   description="A local Maven repository, used first when it has a file.")
-    modules: list[str] = Field(default=["lang-painless", "analysis-common", "reindex", "mapper-extras"],
-                               description="Modules rebuilt from their Maven jars.")
-    plugins: list[str] = Field(default=["opensearch-knn", "neural-search"],
-                               description="Plugin zips installed, in this order.")
+    local_maven_repo: Path = Field(
+        default=Path.home() / ".m2" / "repository",
+        description="A local Maven repository, used first when it has a file.",
+    )
+    modules: list[str] = Field(
+        default=["lang-painless", "analysis-common", "reindex", "mapper-extras"],
+        description="Modules rebuilt from their Maven jars.",
+    )
+    plugins: list[str] = Field(
+        default=["opensearch-knn", "neural-search"], description="Plugin zips installed, in this order."
+    )
     cache_dir: Path = Field(default_factory=_default_cache_dir, description="Assembled distributions, by version.")
-    node_dir: Path = Field(default_factory=_default_node_dir,
-                           description="The managed node's config, data and logs; survives restarts.")
-    port: int | None = Field(default=None, ge=1, le=65535,
-                             description="HTTP port of the managed node; unset picks 9200 or a free port.")
+    node_dir: Path = Field(
+        default_factory=_default_node_dir, description="The managed node's config, data and logs; survives restarts."
+    )
+    port: int | None = Field(
+        default=None, ge=1, le=65535, description="HTTP port of the managed node; unset picks 9200 or a free port."
+    )
     heap: str = Field(default="1g", pattern=r"^\d+[mg]$", description="JVM heap, e.g. 1g or 512m.")
     start_timeout_s: float = Field(default=180.0, gt=0, description="How long to wait for a green node.")
-    run_as_user: str = Field(default="aisle-opensearch",
-                             description="Unprivileged user the node runs as when aisle is run as root.")
-    java_home: Path | None = Field(default=None,
-                                   validation_alias=AliasChoices("AISLE_OPENSEARCH_JAVA_HOME",
-                                                                 "OPENSEARCH_JAVA_HOME"),
-                                   description="Java to run OpenSearch with.")
-    fallback_java_home: Path | None = Field(default=None, validation_alias="JAVA_HOME",
-                                            description="The usual JAVA_HOME, tried after java_home.")
+    run_as_user: str = Field(
+        default="aisle-opensearch", description="Unprivileged user the node runs as when aisle is run as root."
+    )
+    java_home: Path | None = Field(
+        default=None,
+        validation_alias=AliasChoices("AISLE_OPENSEARCH_JAVA_HOME", "OPENSEARCH_JAVA_HOME"),
+        description="Java to run OpenSearch with.",
+    )
+    fallback_java_home: Path | None = Field(
+        default=None, validation_alias="JAVA_HOME", description="The usual JAVA_HOME, tried after java_home."
+    )
 
 
 @lru_cache

@@ -14,15 +14,27 @@ DIM = 4
 
 
 def _create_product_index(engine: TestEngine, name: str) -> None:
-    engine.client.indices.create(index=name, body={
-        "settings": {"index": {"knn": True, "number_of_shards": 1, "number_of_replicas": 0}},
-        "mappings": {"properties": {
-            "title": {"type": "text", "analyzer": "english"},
-            "vector": {"type": "knn_vector", "dimension": DIM,
-                       "method": {"name": "hnsw", "engine": "lucene", "space_type": "cosinesimil",
-                                  "parameters": {"m": 16, "ef_construction": 64}}},
-        }},
-    })
+    engine.client.indices.create(
+        index=name,
+        body={
+            "settings": {"index": {"knn": True, "number_of_shards": 1, "number_of_replicas": 0}},
+            "mappings": {
+                "properties": {
+                    "title": {"type": "text", "analyzer": "english"},
+                    "vector": {
+                        "type": "knn_vector",
+                        "dimension": DIM,
+                        "method": {
+                            "name": "hnsw",
+                            "engine": "lucene",
+                            "space_type": "cosinesimil",
+                            "parameters": {"m": 16, "ef_construction": 64},
+                        },
+                    },
+                }
+            },
+        },
+    )
 
 
 def _index(engine: TestEngine, name: str, docs: dict[str, tuple[str, list[float]]]) -> None:
@@ -45,15 +57,23 @@ def pipeline(opensearch: TestEngine) -> Iterator[str]:
 
 
 def _put_pipeline(engine: TestEngine, name: str, processor: dict) -> None:
-    engine.client.transport.perform_request("PUT", f"/_search/pipeline/{name}",
-                                            body={"phase_results_processors": [processor]})
+    engine.client.transport.perform_request(
+        "PUT", f"/_search/pipeline/{name}", body={"phase_results_processors": [processor]}
+    )
 
 
 def _hybrid(engine: TestEngine, index: str, pipeline: str, text: str, vector: list[float], k: int) -> list[str]:
-    body = {"size": 10, "query": {"hybrid": {"queries": [
-        {"match": {"title": text}},
-        {"knn": {"vector": {"vector": vector, "k": k}}},
-    ]}}}
+    body = {
+        "size": 10,
+        "query": {
+            "hybrid": {
+                "queries": [
+                    {"match": {"title": text}},
+                    {"knn": {"vector": {"vector": vector, "k": k}}},
+                ]
+            }
+        },
+    }
     return _ids(engine.client.search(index=index, body=body, params={"search_pipeline": pipeline}))
 
 
@@ -71,11 +91,15 @@ def test_english_analyzer_stems_product_words(opensearch: TestEngine) -> None:
 
 def test_lucene_knn_returns_the_nearest_document(opensearch: TestEngine, index_name: str) -> None:
     _create_product_index(opensearch, index_name)
-    _index(opensearch, index_name, {
-        "north": ("north", [0.0, 1.0, 0.0, 0.0]),
-        "east": ("east", [1.0, 0.0, 0.0, 0.0]),
-        "up": ("up", [0.0, 0.0, 1.0, 0.0]),
-    })
+    _index(
+        opensearch,
+        index_name,
+        {
+            "north": ("north", [0.0, 1.0, 0.0, 0.0]),
+            "east": ("east", [1.0, 0.0, 0.0, 0.0]),
+            "up": ("up", [0.0, 0.0, 1.0, 0.0]),
+        },
+    )
     body = {"size": 1, "query": {"knn": {"vector": {"vector": [0.9, 0.1, 0.0, 0.0], "k": 1}}}}
     assert _ids(opensearch.client.search(index=index_name, body=body)) == ["east"]
 
@@ -96,10 +120,16 @@ def test_hybrid_min_max_fusion_follows_the_weights(opensearch: TestEngine, index
     _index(opensearch, index_name, FUSION_DOCS)
 
     def fused(weights: list[float]) -> list[str]:
-        _put_pipeline(opensearch, pipeline, {"normalization-processor": {
-            "normalization": {"technique": "min_max"},
-            "combination": {"technique": "arithmetic_mean", "parameters": {"weights": weights}},
-        }})
+        _put_pipeline(
+            opensearch,
+            pipeline,
+            {
+                "normalization-processor": {
+                    "normalization": {"technique": "min_max"},
+                    "combination": {"technique": "arithmetic_mean", "parameters": {"weights": weights}},
+                }
+            },
+        )
         return _hybrid(opensearch, index_name, pipeline, "cordless drill", QUERY_VECTOR, k=2)
 
     assert fused([0.9, 0.1])[0] == "lexical"
@@ -109,9 +139,15 @@ def test_hybrid_min_max_fusion_follows_the_weights(opensearch: TestEngine, index
 def test_hybrid_rrf_fusion_rewards_agreement(opensearch: TestEngine, index_name: str, pipeline: str) -> None:
     _create_product_index(opensearch, index_name)
     _index(opensearch, index_name, FUSION_DOCS)
-    _put_pipeline(opensearch, pipeline, {"score-ranker-processor": {
-        "combination": {"technique": "rrf", "rank_constant": 60},
-    }})
+    _put_pipeline(
+        opensearch,
+        pipeline,
+        {
+            "score-ranker-processor": {
+                "combination": {"technique": "rrf", "rank_constant": 60},
+            }
+        },
+    )
     ranked = _hybrid(opensearch, index_name, pipeline, "cordless drill", QUERY_VECTOR, k=2)
     # "both" is 2nd in each list (2/62) and beats either list's winner alone (1/61).
     assert ranked[0] == "both"

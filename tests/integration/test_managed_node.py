@@ -78,8 +78,14 @@ def test_a_node_that_dies_while_starting_reports_its_log(node_dir: Path) -> None
 
 
 def _aisle(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "aisle.cli", *args], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "aisle.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+        check=False,
+    )
 
 
 def test_status_shows_version_plugins_modules_and_heap(opensearch: TestEngine) -> None:

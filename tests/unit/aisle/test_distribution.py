@@ -13,7 +13,9 @@ from tests.support.maven_server import publish, serve_directory
 MODULE_ARTIFACTS = ["lang-painless", "analysis-common", "reindex-client", "mapper-extras-client"]
 
 
-def _publish_release(root: Path, version: str, *, plugins: tuple[str, ...] = ("opensearch-knn", "neural-search")) -> None:
+def _publish_release(
+    root: Path, version: str, *, plugins: tuple[str, ...] = ("opensearch-knn", "neural-search")
+) -> None:
     publish(root, Artifact("org.opensearch.distribution.integ-test-zip", "opensearch", version, "zip"), b"server")
     for name in MODULE_ARTIFACTS:
         publish(root, Artifact("org.opensearch.plugin", name, version), b"module")
@@ -67,23 +69,33 @@ POM = """<project xmlns="http://maven.apache.org/POM/4.0.0"><dependencies>{}</de
 
 
 def _dep(group: str, name: str, version: str, scope: str = "compile") -> str:
-    return (f"<dependency><groupId>{group}</groupId><artifactId>{name}</artifactId>"
-            f"<version>{version}</version><scope>{scope}</scope></dependency>")
+    return (
+        f"<dependency><groupId>{group}</groupId><artifactId>{name}</artifactId>"
+        f"<version>{version}</version><scope>{scope}</scope></dependency>"
+    )
 
 
 def test_module_dependencies_skip_what_lib_has_and_follow_opensearch_poms(tmp_path: Path) -> None:
     root = tmp_path / "repo"
     module = Artifact("org.opensearch.plugin", "reindex-client", "2.19.1")
     client = Artifact("org.opensearch.client", "opensearch-rest-client", "2.19.1")
-    publish(root, module.with_extension("pom"), POM.format(
-        _dep("org.opensearch.client", "opensearch-rest-client", "2.19.1")
-        + _dep("org.opensearch", "opensearch-common", "2.19.1")  # already in lib/
-        + _dep("junit", "junit", "4.13", scope="test")
-    ).encode())
-    publish(root, client.with_extension("pom"), POM.format(
-        _dep("org.apache.httpcomponents", "httpclient", "4.5.14")
-        + _dep("io.projectreactor", "reactor-core", "3.5.20")  # already in lib/
-    ).encode())
+    publish(
+        root,
+        module.with_extension("pom"),
+        POM.format(
+            _dep("org.opensearch.client", "opensearch-rest-client", "2.19.1")
+            + _dep("org.opensearch", "opensearch-common", "2.19.1")  # already in lib/
+            + _dep("junit", "junit", "4.13", scope="test")
+        ).encode(),
+    )
+    publish(
+        root,
+        client.with_extension("pom"),
+        POM.format(
+            _dep("org.apache.httpcomponents", "httpclient", "4.5.14")
+            + _dep("io.projectreactor", "reactor-core", "3.5.20")  # already in lib/
+        ).encode(),
+    )
     home = tmp_path / "home"
     (home / "lib").mkdir(parents=True)
     for jar in ("opensearch-common-2.19.1.jar", "reactor-core-3.5.20.jar"):

@@ -19,12 +19,15 @@ def _fake_java(root: Path, version_line: str) -> Path:
     return home
 
 
-@pytest.mark.parametrize(("line", "major"), [
-    ('openjdk version "17.0.15" 2025-04-15', 17),
-    ('openjdk version "1.8.0_392"', 8),
-    ('openjdk version "25" 2025-09-16', 25),
-    ('openjdk version "21.0.2" 2024-01-16 LTS', 21),
-])
+@pytest.mark.parametrize(
+    ("line", "major"),
+    [
+        ('openjdk version "17.0.15" 2025-04-15', 17),
+        ('openjdk version "1.8.0_392"', 8),
+        ('openjdk version "25" 2025-09-16', 25),
+        ('openjdk version "21.0.2" 2024-01-16 LTS', 21),
+    ],
+)
 def test_the_major_version_is_read_from_java_version(tmp_path: Path, line: str, major: int) -> None:
     assert java_major_version(_fake_java(tmp_path, line)) == major
 
@@ -41,7 +44,9 @@ def test_an_explicit_unsupported_java_is_refused_not_replaced(tmp_path: Path, mo
         find_java(EngineSettings(java_home=java25, fallback_java_home=None))
 
 
-def test_an_unsupported_java_home_is_skipped_for_a_supported_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unsupported_java_home_is_skipped_for_a_supported_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(java_module, "_DEBIAN_JVMS", tmp_path / "jvm")
     java17 = _fake_java(tmp_path / "jvm", 'openjdk version "17.0.15"')
     runtime = find_java(EngineSettings(java_home=None, fallback_java_home=_fake_java(tmp_path, 'openjdk version "25"')))

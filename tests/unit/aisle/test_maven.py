@@ -79,8 +79,10 @@ def test_an_unreachable_repository_is_a_download_error() -> None:
 def test_versions_come_from_maven_metadata(tmp_path: Path) -> None:
     meta = tmp_path / "repo" / "org" / "example" / "thing" / "maven-metadata.xml"
     meta.parent.mkdir(parents=True)
-    meta.write_text("<metadata><versioning><versions><version>1.0</version><version>1.1</version>"
-                    "</versions></versioning></metadata>")
+    meta.write_text(
+        "<metadata><versioning><versions><version>1.0</version><version>1.1</version>"
+        "</versions></versioning></metadata>"
+    )
     with serve_directory(tmp_path / "repo") as url, MavenRepository(url) as repo:
         assert repo.versions("org.example", "thing") == ["1.0", "1.1"]
         assert repo.versions("org.example", "absent") == []
