@@ -14,9 +14,9 @@ def opensearch(pytestconfig: pytest.Config) -> Iterator[TestEngine]:
     """One real OpenSearch for the whole session (see tests/support/engine.py for the backends)."""
     with start_engine() as engine:
         # Written past output capture: CI logs must say which backend the run used.
-        reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(f"\n[aisle] integration backend: {engine.backend} at {engine.url}")
+        capture = pytestconfig.pluginmanager.get_plugin("capturemanager")
+        with capture.global_and_fixture_disabled():
+            print(f"\n[aisle] integration backend: {engine.backend} at {engine.url}")
         yield engine
 
 
