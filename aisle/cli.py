@@ -10,6 +10,7 @@ from rich.console import Console
 
 from aisle.errors import AisleError
 from aisle.opensearch import ManagedNode, describe, find_java, get_engine_settings, install_distribution, make_client
+from aisle.opensearch.image import build_image
 from aisle.quickstart import SAMPLE_INDEX, bring_up, take_down
 
 __all__ = ["app", "main"]
@@ -34,6 +35,14 @@ def opensearch_install() -> None:
     out.print(f"OpenSearch {distribution.version} is installed in {distribution.home}")
     out.print(f"modules: {', '.join(distribution.modules)}")
     out.print(f"plugins: {', '.join(distribution.plugins)}")
+
+
+@opensearch_app.command("image")
+def opensearch_image() -> None:
+    """Build a Docker image of the same distribution (Debian root filesystem, no registry needed)."""
+    settings = get_engine_settings()
+    distribution = install_distribution(settings, find_java(settings), err)
+    out.print(build_image(settings, distribution, err))
 
 
 @opensearch_app.command("start")

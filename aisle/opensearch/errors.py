@@ -23,6 +23,7 @@ __all__ = [
     "DownloadError",
     "EngineError",
     "EngineUnreachableError",
+    "ImageBuildError",
     "JavaNotFoundError",
     "NodeFailedError",
     "NodeNotRunningError",
@@ -93,3 +94,7 @@ class NodeNotRunningError(EngineError):
 
 class EngineUnreachableError(EngineError):
     """A configured OpenSearch cluster does not answer."""
+
+
+class ImageBuildError(EngineError):
+    """The OpenSearch container image could not be built."""

@@ -20,11 +20,11 @@ from collections import deque
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import httpx
 from rich.console import Console
 
 from aisle.opensearch.distribution import Distribution, install_distribution
-from aisle.opensearch.errors import EngineError, NodeFailedError, PortBusyError
+from aisle.opensearch.errors import EngineError, PortBusyError
+from aisle.opensearch.health import wait_until_green
 from aisle.opensearch.java import JavaRuntime, find_java
 from aisle.opensearch.settings import EngineSettings
 
@@ -111,7 +111,7 @@ class ManagedNode:
         )
         (self.node_dir / _STATE_FILE).write_text(json.dumps(asdict(state), indent=2))
         try:
-            self._wait_until_green(process, state)
+            wait_until_green(state.url, self._settings.start_timeout_s, process.poll, str(self.log_path), self.log_tail)
         except BaseException:
             self._terminate(process.pid)
             process.wait()
@@ -242,32 +242,6 @@ class ManagedNode:
                 group=run_as.pw_gid if run_as else None,
                 extra_groups=[] if run_as else None,
             )
-
-    def _wait_until_green(self, process: subprocess.Popen[bytes], state: NodeState) -> None:
-        deadline = time.monotonic() + self._settings.start_timeout_s
-        last_status = "no answer"
-        with httpx.Client(timeout=5.0, trust_env=False) as http:
-            while time.monotonic() < deadline:
-                code = process.poll()
-                if code is not None:
-                    raise NodeFailedError(
-                        f"OpenSearch exited with code {code} while starting.", str(self.log_path), self.log_tail()
-                    )
-                try:
-                    response = http.get(
-                        f"{state.url}/_cluster/health", params={"wait_for_status": "green", "timeout": "2s"}
-                    )
-                    last_status = response.json().get("status", last_status)
-                    if response.status_code == 200 and last_status == "green":
-                        return
-                except (httpx.HTTPError, ValueError):
-                    time.sleep(0.5)
-        raise NodeFailedError(
-            f"OpenSearch did not turn green within {self._settings.start_timeout_s:.0f}s (last status: {last_status}). "
-            "Raise AISLE_OPENSEARCH_START_TIMEOUT_S on a slow machine.",
-            str(self.log_path),
-            self.log_tail(),
-        )
 
     @staticmethod
     def _terminate(pid: int) -> None:

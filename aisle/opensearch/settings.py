@@ -74,6 +74,11 @@ class EngineSettings(BaseSettings):
     run_as_user: str = Field(
         default="aisle-opensearch", description="Unprivileged user the node runs as when aisle is run as root."
     )
+    debian_mirror: str = Field(
+        default="http://deb.debian.org/debian",
+        description="Debian mirror the container image's root filesystem comes from.",
+    )
+    debian_suite: str = Field(default="bookworm", description="Debian release of the container image.")
     java_home: Path | None = Field(
         default=None,
         validation_alias=AliasChoices("AISLE_OPENSEARCH_JAVA_HOME", "OPENSEARCH_JAVA_HOME"),

@@ -1,0 +1,156 @@
+"""Build a Docker image of exactly the distribution the managed node runs, without any registry.
+
+No base image can be pulled here, so the root filesystem is made from Debian packages
+(`debootstrap --variant=minbase` plus OpenJDK 17), the assembled OpenSearch home is added owned by
+an unprivileged user, and the whole tree is streamed into `docker import`. The tag carries a key
+over everything that goes in, so an unchanged distribution is never rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+
+from aisle.opensearch.distribution import Distribution
+from aisle.opensearch.errors import ImageBuildError
+from aisle.opensearch.settings import EngineSettings
+
+__all__ = ["IMAGE_REPOSITORY", "build_image", "image_tag"]
+
+IMAGE_REPOSITORY = "aisle-opensearch"
+OPENSEARCH_HOME = "usr/share/opensearch"
+RUN_UID = 1000
+_BASE_PACKAGES = ("openjdk-17-jre-headless", "ca-certificates")
+# Settings baked into the image's opensearch.yml; `-E` arguments at run time override them.
+_IMAGE_CONFIG = {
+    "discovery.type": "single-node",
+    "network.host": "127.0.0.1",
+    "cluster.routing.allocation.disk.threshold_enabled": False,
+    "bootstrap.system_call_filter": False,
+}
+_CHANGES = (
+    "ENV OPENSEARCH_JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64",
+    "ENV PATH=/usr/share/opensearch/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "WORKDIR /usr/share/opensearch",
+    f"USER {RUN_UID}:{RUN_UID}",
+    'ENTRYPOINT ["/usr/share/opensearch/bin/opensearch"]',
+)
+
+
+def _base_recipe(settings: EngineSettings) -> str:
+    return json.dumps({"suite": settings.debian_suite, "variant": "minbase", "packages": _BASE_PACKAGES})
+
+
+def image_tag(settings: EngineSettings, distribution: Distribution) -> str:
+    """The image's tag: OpenSearch version plus a key over base recipe, distribution and image recipe."""
+    key = hashlib.sha256()
+    key.update(_base_recipe(settings).encode())
+    key.update(json.dumps([_IMAGE_CONFIG, _CHANGES, RUN_UID]).encode())
+    key.update((distribution.home / "aisle-distribution.json").read_bytes())
+    return f"{IMAGE_REPOSITORY}:{distribution.version}-{key.hexdigest()[:12]}"
+
+
+def build_image(settings: EngineSettings, distribution: Distribution, console: Console | None = None) -> str:
+    """Build (or find already built) the image for `distribution` and return its tag.
+
+    Raises:
+        ImageBuildError: Docker or debootstrap is missing or fails; the message has their output.
+    """
+    console = console or Console(stderr=True)
+    tag = image_tag(settings, distribution)
+    if _docker(["image", "inspect", tag], check=False).returncode == 0:
+        return tag
+    base = _base_rootfs(settings, console)
+    console.print(f"Importing {tag} ...")
+    with tempfile.TemporaryDirectory(prefix="aisle-image-") as tmp:
+        config = Path(tmp) / "opensearch.yml"
+        config.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in _IMAGE_CONFIG.items()))
+        command = ["docker", "import", *(f"--change={c}" for c in _CHANGES), "-", tag]
+        with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+            assert proc.stdin is not None and proc.stderr is not None
+            try:
+                _write_image_tar(proc.stdin, base, distribution.home, config)
+                proc.stdin.close()
+            except BrokenPipeError:
+                pass  # docker import failed early; its stderr says why
+            stderr = proc.stderr.read().decode(errors="replace").strip()
+        if proc.returncode != 0:
+            raise ImageBuildError(f"`docker import` of {tag} failed: {stderr}")
+    console.print(f"Built {tag}")
+    return tag
+
+
+def _write_image_tar(stream: object, base: Path, home: Path, config: Path) -> None:
+    def as_runtime_user(info: tarfile.TarInfo) -> tarfile.TarInfo:
+        info.uid = info.gid = RUN_UID
+        info.uname = info.gname = "opensearch"
+        return info
+
+    with tarfile.open(fileobj=stream, mode="w|") as out:  # type: ignore[call-overload]
+        with tarfile.open(base, mode="r|") as base_tar:
+            for member in base_tar:
+                out.addfile(member, base_tar.extractfile(member) if member.isfile() else None)
+        baked_config = f"{OPENSEARCH_HOME}/config/opensearch.yml"
+        out.add(home, arcname=OPENSEARCH_HOME, filter=lambda i: None if i.name == baked_config else as_runtime_user(i))
+        out.add(config, arcname=baked_config, filter=as_runtime_user)
+        data = tarfile.TarInfo(f"{OPENSEARCH_HOME}/data")
+        data.type, data.mode = tarfile.DIRTYPE, 0o755
+        out.addfile(as_runtime_user(data))
+
+
+def _base_rootfs(settings: EngineSettings, console: Console) -> Path:
+    """A tarball of the Debian root filesystem with Java, built once per recipe and cached."""
+    recipe = _base_recipe(settings)
+    cached = settings.cache_dir / "_images" / f"rootfs-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}.tar"
+    if cached.is_file():
+        return cached
+    if shutil.which("debootstrap") is None:
+        raise ImageBuildError(
+            "Building the image's root filesystem needs debootstrap: `apt-get install debootstrap` (as root)."
+        )
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    console.print(f"Building a Debian {settings.debian_suite} root filesystem with Java 17 (debootstrap) ...")
+    with tempfile.TemporaryDirectory(prefix="aisle-rootfs-") as tmp:
+        rootfs = Path(tmp) / "rootfs"
+        result = subprocess.run(
+            ["debootstrap", "--variant=minbase", f"--include={','.join(_BASE_PACKAGES)}",
+             settings.debian_suite, str(rootfs), settings.debian_mirror],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if result.returncode != 0:
+            raise ImageBuildError(
+                f"debootstrap failed (exit {result.returncode}): {result.stdout[-2000:]}{result.stderr}"
+            )
+        # What a container never needs: downloaded packages, docs, manuals.
+        for junk in [
+            *(rootfs / "var/cache/apt/archives").glob("*.deb"),
+            rootfs / "usr/share/doc",
+            rootfs / "usr/share/man",
+        ]:
+            shutil.rmtree(junk, ignore_errors=True) if junk.is_dir() else junk.unlink()
+        with (rootfs / "etc" / "passwd").open("a") as passwd:
+            passwd.write(f"opensearch:x:{RUN_UID}:{RUN_UID}:OpenSearch:/usr/share/opensearch:/usr/sbin/nologin\n")
+        with (rootfs / "etc" / "group").open("a") as group:
+            group.write(f"opensearch:x:{RUN_UID}:\n")
+        partial = cached.with_suffix(".partial")
+        with tarfile.open(partial, "w") as tar:
+            tar.add(rootfs, arcname=".")
+        partial.replace(cached)
+    return cached
+
+
+def _docker(args: list[str], *, check: bool = True) -> subprocess.CompletedProcess[str]:
+    try:
+        result = subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
+    except FileNotFoundError as exc:
+        raise ImageBuildError("The `docker` command is not installed; install Docker to build images.") from exc
+    if check and result.returncode != 0:
+        raise ImageBuildError(f"`docker {' '.join(args)}` failed: {result.stderr.strip()}")
+    return result
