@@ -73,7 +73,9 @@ def build_image(settings: EngineSettings, distribution: Distribution, console: C
         config = Path(tmp) / "opensearch.yml"
         config.write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in _IMAGE_CONFIG.items()))
         command = ["docker", "import", *(f"--change={c}" for c in _CHANGES), "-", tag]
-        with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        with subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        ) as proc:
             assert proc.stdin is not None and proc.stderr is not None
             try:
                 _write_image_tar(proc.stdin, base, distribution.home, config)

@@ -1,7 +1,10 @@
 """The OpenSearch behind the integration tests, whichever backend provides it.
 
-Order: `OPENSEARCH_URL` (a cluster you run), then a testcontainers container when a Docker engine
-answers, then a managed local node in a throw-away directory. Tests see only `TestEngine`.
+`AISLE_TEST_BACKEND` chooses: `external` (the cluster at `OPENSEARCH_URL`), `testcontainers` (a
+container of the locally built image), `managed` (a managed node in a throw-away directory), or
+`auto` (the default): `OPENSEARCH_URL` if set, else testcontainers when a Docker engine answers,
+else the managed node. A backend chosen by name fails loudly; `auto` falls back quietly only from
+"no Docker engine". Tests see only `TestEngine`.
 """
 
 from __future__ import annotations
@@ -16,10 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from opensearchpy import OpenSearch
+from rich.console import Console
 
-from aisle.opensearch import EngineSettings, ManagedNode, make_client
+from aisle.opensearch import EngineSettings, ManagedNode, find_java, install_distribution, make_client
+from aisle.opensearch.health import wait_until_green
+from aisle.opensearch.image import build_image
 
 __all__ = ["TestEngine", "start_engine"]
+
+# The reaper image cannot be pulled here; containers are removed by the fixture instead.
+os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+
+BACKENDS = ("auto", "external", "testcontainers", "managed")
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,20 @@ def _free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def docker_engine_reachable() -> bool:
+    """Whether a Docker engine answers at DOCKER_HOST (or the default socket)."""
+    import docker
+
+    try:
+        client = docker.from_env(timeout=5)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except docker.errors.DockerException:
+        return False
 
 
 @contextlib.contextmanager
@@ -60,10 +85,54 @@ def _managed_node(settings: EngineSettings) -> Iterator[TestEngine]:
 
 
 @contextlib.contextmanager
+def _testcontainer(settings: EngineSettings) -> Iterator[TestEngine]:
+    from testcontainers.core.container import DockerContainer
+
+    distribution = install_distribution(settings, find_java(settings), Console(stderr=True))
+    image = build_image(settings, distribution)
+    http_port, transport_port = _free_port(), _free_port()
+    # Host networking: no bridge network exists here, and the node binds loopback only.
+    container = (
+        DockerContainer(image)
+        .with_kwargs(network_mode="host")
+        .with_env("OPENSEARCH_JAVA_OPTS", f"-Xms{settings.heap} -Xmx{settings.heap}")
+        .with_command([f"-Ehttp.port={http_port}", f"-Etransport.port={transport_port}", "-Ecluster.name=aisle-test"])
+    )
+    container.start()
+    try:
+        url = f"http://127.0.0.1:{http_port}"
+        wrapped = container.get_wrapped_container()
+
+        def exit_code() -> int | None:
+            wrapped.reload()
+            return None if wrapped.status in ("created", "running") else int(wrapped.attrs["State"]["ExitCode"])
+
+        def log_tail() -> str:
+            return wrapped.logs(tail=40).decode(errors="replace")
+
+        wait_until_green(url, settings.start_timeout_s, exit_code, f"container {wrapped.short_id}", log_tail)
+        yield TestEngine(url, make_client(settings, url), f"testcontainers ({image})")
+    finally:
+        container.stop()
+
+
+@contextlib.contextmanager
 def start_engine() -> Iterator[TestEngine]:
     """Start (or connect to) the engine for one test session and tear it down afterwards."""
     settings = EngineSettings(url=None)
+    choice = os.environ.get("AISLE_TEST_BACKEND", "auto")
+    if choice not in BACKENDS:
+        raise ValueError(f"AISLE_TEST_BACKEND={choice!r} is not one of {', '.join(BACKENDS)}.")
     url = os.environ.get("OPENSEARCH_URL")
-    backend = _external(url, settings) if url else _managed_node(settings)
+    if choice == "auto":
+        choice = "external" if url else "testcontainers" if docker_engine_reachable() else "managed"
+    if choice == "external":
+        if not url:
+            raise ValueError("AISLE_TEST_BACKEND=external needs OPENSEARCH_URL.")
+        backend = _external(url, settings)
+    elif choice == "testcontainers":
+        backend = _testcontainer(settings)
+    else:
+        backend = _managed_node(settings)
     with backend as engine:
         yield engine
