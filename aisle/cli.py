@@ -10,7 +10,7 @@ from rich.console import Console
 
 from aisle.errors import AisleError
 from aisle.opensearch import ManagedNode, describe, find_java, get_engine_settings, install_distribution, make_client
-from aisle.opensearch.image import build_image
+from aisle.opensearch.image import build_image, build_python_base_image
 from aisle.quickstart import SAMPLE_INDEX, bring_up, take_down
 
 __all__ = ["app", "main"]
@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 opensearch_app = typer.Typer(help="The managed local OpenSearch node.", no_args_is_help=True)
 app.add_typer(opensearch_app, name="opensearch")
+image_app = typer.Typer(help="Container images built from Debian packages (no registry needed).", no_args_is_help=True)
+app.add_typer(image_app, name="image")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -43,6 +45,12 @@ def opensearch_image() -> None:
     settings = get_engine_settings()
     distribution = install_distribution(settings, find_java(settings), err)
     out.print(build_image(settings, distribution, err))
+
+
+@image_app.command("python-base")
+def image_python_base() -> None:
+    """Build a Debian image with Python 3.11 to build the API image on where no registry is reachable."""
+    out.print(build_python_base_image(get_engine_settings(), err))
 
 
 @opensearch_app.command("start")

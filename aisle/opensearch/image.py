@@ -9,6 +9,7 @@ over everything that goes in, so an unchanged distribution is never rebuilt.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import subprocess
@@ -22,12 +23,17 @@ from aisle.opensearch.distribution import Distribution
 from aisle.opensearch.errors import ImageBuildError
 from aisle.opensearch.settings import EngineSettings
 
-__all__ = ["IMAGE_REPOSITORY", "build_image", "image_tag"]
+__all__ = ["IMAGE_REPOSITORY", "PYTHON_BASE_REPOSITORY", "build_image", "build_python_base_image", "image_tag"]
 
 IMAGE_REPOSITORY = "aisle-opensearch"
+PYTHON_BASE_REPOSITORY = "aisle-debian-python"
 OPENSEARCH_HOME = "usr/share/opensearch"
 RUN_UID = 1000
-_BASE_PACKAGES = ("openjdk-17-jre-headless", "ca-certificates")
+# Part of every image key: bump it whenever the way images are put together changes.
+_RECIPE_VERSION = 2
+_JAVA_PACKAGES = ("openjdk-17-jre-headless", "ca-certificates")
+# What the API image needs from its base: a Python 3.11 that can make a virtualenv.
+_PYTHON_PACKAGES = ("python3", "python3-venv", "ca-certificates")
 # Settings baked into the image's opensearch.yml; `-E` arguments at run time override them.
 _IMAGE_CONFIG = {
     "discovery.type": "single-node",
@@ -44,15 +50,15 @@ _CHANGES = (
 )
 
 
-def _base_recipe(settings: EngineSettings) -> str:
-    return json.dumps({"suite": settings.debian_suite, "variant": "minbase", "packages": _BASE_PACKAGES})
+def _base_recipe(settings: EngineSettings, packages: tuple[str, ...]) -> str:
+    return json.dumps({"suite": settings.debian_suite, "variant": "minbase", "packages": packages})
 
 
 def image_tag(settings: EngineSettings, distribution: Distribution) -> str:
     """The image's tag: OpenSearch version plus a key over base recipe, distribution and image recipe."""
     key = hashlib.sha256()
-    key.update(_base_recipe(settings).encode())
-    key.update(json.dumps([_IMAGE_CONFIG, _CHANGES, RUN_UID]).encode())
+    key.update(_base_recipe(settings, _JAVA_PACKAGES).encode())
+    key.update(json.dumps([_RECIPE_VERSION, _IMAGE_CONFIG, _CHANGES, RUN_UID]).encode())
     key.update((distribution.home / "aisle-distribution.json").read_bytes())
     return f"{IMAGE_REPOSITORY}:{distribution.version}-{key.hexdigest()[:12]}"
 
@@ -67,7 +73,7 @@ def build_image(settings: EngineSettings, distribution: Distribution, console: C
     tag = image_tag(settings, distribution)
     if _docker(["image", "inspect", tag], check=False).returncode == 0:
         return tag
-    base = _base_rootfs(settings, console)
+    base = _base_rootfs(settings, _JAVA_PACKAGES, console)
     console.print(f"Importing {tag} ...")
     with tempfile.TemporaryDirectory(prefix="aisle-image-") as tmp:
         config = Path(tmp) / "opensearch.yml"
@@ -89,16 +95,46 @@ def build_image(settings: EngineSettings, distribution: Distribution, console: C
     return tag
 
 
+def build_python_base_image(settings: EngineSettings, console: Console | None = None) -> str:
+    """A Debian image with Python 3 and venv, for building the API image without any registry.
+
+    Raises:
+        ImageBuildError: Docker or debootstrap is missing or fails.
+    """
+    console = console or Console(stderr=True)
+    recipe = _base_recipe(settings, _PYTHON_PACKAGES)
+    tag = f"{PYTHON_BASE_REPOSITORY}:{settings.debian_suite}-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}"
+    if _docker(["image", "inspect", tag], check=False).returncode == 0:
+        return tag
+    rootfs = _base_rootfs(settings, _PYTHON_PACKAGES, console)
+    with rootfs.open("rb") as tar:
+        result = subprocess.run(["docker", "import", "-", tag], stdin=tar, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise ImageBuildError(f"`docker import` of {tag} failed: {result.stderr.strip()}")
+    console.print(f"Built {tag}")
+    return tag
+
+
 def _write_image_tar(stream: object, base: Path, home: Path, config: Path) -> None:
     def as_runtime_user(info: tarfile.TarInfo) -> tarfile.TarInfo:
         info.uid = info.gid = RUN_UID
         info.uname = info.gname = "opensearch"
         return info
 
+    # The unprivileged user the node runs as, added to the base's account files on the way through.
+    accounts = {
+        "./etc/passwd": f"opensearch:x:{RUN_UID}:{RUN_UID}:OpenSearch:/{OPENSEARCH_HOME}:/usr/sbin/nologin\n",
+        "./etc/group": f"opensearch:x:{RUN_UID}:\n",
+    }
     with tarfile.open(fileobj=stream, mode="w|") as out:  # type: ignore[call-overload]
         with tarfile.open(base, mode="r|") as base_tar:
             for member in base_tar:
-                out.addfile(member, base_tar.extractfile(member) if member.isfile() else None)
+                content = base_tar.extractfile(member) if member.isfile() else None
+                if member.name in accounts and content is not None:
+                    amended = content.read() + accounts[member.name].encode()
+                    member.size = len(amended)
+                    content = io.BytesIO(amended)
+                out.addfile(member, content)
         baked_config = f"{OPENSEARCH_HOME}/config/opensearch.yml"
         out.add(home, arcname=OPENSEARCH_HOME, filter=lambda i: None if i.name == baked_config else as_runtime_user(i))
         out.add(config, arcname=baked_config, filter=as_runtime_user)
@@ -107,9 +143,9 @@ def _write_image_tar(stream: object, base: Path, home: Path, config: Path) -> No
         out.addfile(as_runtime_user(data))
 
 
-def _base_rootfs(settings: EngineSettings, console: Console) -> Path:
-    """A tarball of the Debian root filesystem with Java, built once per recipe and cached."""
-    recipe = _base_recipe(settings)
+def _base_rootfs(settings: EngineSettings, packages: tuple[str, ...], console: Console) -> Path:
+    """A tarball of a minimal Debian root filesystem with `packages`, built once per recipe and cached."""
+    recipe = _base_recipe(settings, packages)
     cached = settings.cache_dir / "_images" / f"rootfs-{hashlib.sha256(recipe.encode()).hexdigest()[:12]}.tar"
     if cached.is_file():
         return cached
@@ -118,11 +154,11 @@ def _base_rootfs(settings: EngineSettings, console: Console) -> Path:
             "Building the image's root filesystem needs debootstrap: `apt-get install debootstrap` (as root)."
         )
     cached.parent.mkdir(parents=True, exist_ok=True)
-    console.print(f"Building a Debian {settings.debian_suite} root filesystem with Java 17 (debootstrap) ...")
+    console.print(f"Building a Debian {settings.debian_suite} root filesystem with {', '.join(packages)} ...")
     with tempfile.TemporaryDirectory(prefix="aisle-rootfs-") as tmp:
         rootfs = Path(tmp) / "rootfs"
         result = subprocess.run(
-            ["debootstrap", "--variant=minbase", f"--include={','.join(_BASE_PACKAGES)}",
+            ["debootstrap", "--variant=minbase", f"--include={','.join(packages)}",
              settings.debian_suite, str(rootfs), settings.debian_mirror],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
@@ -137,10 +173,6 @@ def _base_rootfs(settings: EngineSettings, console: Console) -> Path:
             rootfs / "usr/share/man",
         ]:
             shutil.rmtree(junk, ignore_errors=True) if junk.is_dir() else junk.unlink()
-        with (rootfs / "etc" / "passwd").open("a") as passwd:
-            passwd.write(f"opensearch:x:{RUN_UID}:{RUN_UID}:OpenSearch:/usr/share/opensearch:/usr/sbin/nologin\n")
-        with (rootfs / "etc" / "group").open("a") as group:
-            group.write(f"opensearch:x:{RUN_UID}:\n")
         partial = cached.with_suffix(".partial")
         with tarfile.open(partial, "w") as tar:
             tar.add(rootfs, arcname=".")
