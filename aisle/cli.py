@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 import time
 
 import typer
@@ -97,13 +98,22 @@ def up() -> None:
     out.print(f"  {time.perf_counter() - started:7.1f}s  total")
     out.print(f"OpenSearch: {report.url}")
     out.print(f"Try: curl -s '{report.url}/{SAMPLE_INDEX}/_search?q=title:cordless+drill&pretty'")
-    out.print("Stop everything with: aisle down")
+    out.print(f"Stop everything with: {_this_command()} down")
 
 
 @app.command("down")
 def down() -> None:
     """Stop everything `aisle up` started."""
     out.print("Stopped." if take_down(get_engine_settings()) else "Nothing was running.")
+
+
+def _this_command() -> str:
+    # How the user reached this CLI (often .venv/bin/aisle), so printed commands can be pasted.
+    invoked = Path(sys.argv[0])
+    try:
+        return str(invoked.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return invoked.name
 
 
 def main() -> None:
