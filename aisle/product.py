@@ -1,0 +1,80 @@
+"""The product every part of aisle speaks of: the catalog row, as the indexer validates it.
+
+It lives in the shared package because the indexer reads it, the encoders turn it into text, the
+simulator writes it and the query API returns it.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+__all__ = ["Availability", "Product", "parse_category_path"]
+
+CATEGORY_SEPARATOR = " > "
+MAX_TITLE_CHARS = 1_000
+MAX_DESCRIPTION_CHARS = 20_000
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Availability(StrEnum):
+    """Stock state, as retail feeds commonly spell it."""
+
+    IN_STOCK = "in_stock"
+    OUT_OF_STOCK = "out_of_stock"
+    PREORDER = "preorder"
+    DISCONTINUED = "discontinued"
+
+
+def parse_category_path(value: Any) -> list[str]:
+    """A category path from a list or a `A > B > C` string; empty parts are dropped."""
+    if value is None or value == "":
+        return []
+    parts = value if isinstance(value, list) else str(value).split(">")
+    return [str(p).strip() for p in parts if str(p).strip()]
+
+
+class Product(BaseModel):
+    """One catalog row.
+
+    Args:
+        id: The retailer's product id; unique within a catalog.
+        title: Product title, the main text searched.
+        description: Longer text, optional.
+        brand: Brand name, optional.
+        category: Category path from root to leaf, e.g. `["Tools", "Power Tools", "Drills"]`;
+            also accepted as `"Tools > Power Tools > Drills"`.
+        attributes: Key → value product attributes (colour, material, size, ...).
+        price: Price in `currency`, non-negative.
+        currency: ISO 4217 code.
+        availability: Stock state.
+        image_url: Product image.
+        extra: Any other fields of the row, kept as keyword values.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: NonEmpty = Field(max_length=256)
+    title: NonEmpty = Field(max_length=MAX_TITLE_CHARS)
+    description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_CHARS)
+    brand: str | None = Field(default=None, max_length=256)
+    category: list[str] = Field(default_factory=list)
+    attributes: dict[str, str] = Field(default_factory=dict)
+    price: float | None = Field(default=None, ge=0)
+    currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    availability: Availability | None = None
+    image_url: str | None = Field(default=None, max_length=2_048)
+    extra: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("category", mode="before")
+    @classmethod
+    def _split_category(cls, value: Any) -> list[str]:
+        return parse_category_path(value)
+
+    @property
+    def category_path(self) -> str:
+        """The category as one `A > B > C` string ('' when uncategorised)."""
+        return CATEGORY_SEPARATOR.join(self.category)

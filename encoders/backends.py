@@ -1,0 +1,131 @@
+"""Text → unit vectors, with torch (sentence-transformers) or ONNX Runtime.
+
+Both return L2-normalized float32 rows, so inner product equals cosine in OpenSearch. The ONNX
+backend needs only onnxruntime, tokenizers and numpy, so the API image carries no training stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from encoders.errors import ModelNotFoundError
+
+__all__ = ["OnnxTextEncoder", "TextEncoder", "TorchTextEncoder", "mean_pool_normalize"]
+
+Vectors = npt.NDArray[np.float32]
+
+
+class TextEncoder(Protocol):
+    """Anything that turns texts into unit vectors."""
+
+    @property
+    def dimension(self) -> int:
+        """Length of each vector."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """One L2-normalized float32 row per text."""
+        ...
+
+
+def mean_pool_normalize(token_vectors: npt.NDArray[Any], attention_mask: npt.NDArray[Any]) -> Vectors:
+    """Mean over real tokens, then L2-normalize: the pooling all-MiniLM-L6-v2 was trained with."""
+    mask = attention_mask[..., None].astype(np.float32)
+    pooled = (token_vectors * mask).sum(axis=1) / np.clip(mask.sum(axis=1), 1e-9, None)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    normalized: Vectors = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+    return normalized
+
+
+class TorchTextEncoder:
+    """A sentence-transformers model directory, run with torch.
+
+    Args:
+        model_dir: The model directory.
+        max_seq_length: Tokens kept per text.
+        batch_size: Texts per forward pass.
+        device: `cpu`, `cuda`, ...; None picks a GPU when present.
+    """
+
+    def __init__(self, model_dir: Path, max_seq_length: int = 64, batch_size: int = 64, device: str | None = None):
+        from sentence_transformers import SentenceTransformer
+
+        if not (model_dir / "modules.json").is_file():
+            raise ModelNotFoundError(f"{model_dir} is not a sentence-transformers model directory (no modules.json).")
+        self.model = SentenceTransformer(str(model_dir), device=device, local_files_only=True)
+        self.model.max_seq_length = max_seq_length
+        self._batch_size = batch_size
+
+    @property
+    def dimension(self) -> int:
+        """Length of each vector."""
+        dimension = self.model.get_embedding_dimension()
+        assert dimension is not None
+        return int(dimension)
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """One L2-normalized float32 row per text."""
+        vectors = self.model.encode(
+            list(texts), batch_size=self._batch_size, normalize_embeddings=True, convert_to_numpy=True
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class OnnxTextEncoder:
+    """An exported ONNX transformer plus its `tokenizer.json`, run with ONNX Runtime.
+
+    Args:
+        onnx_path: The ONNX file (fp32 or int8) whose output is the last hidden state.
+        tokenizer_path: The model's `tokenizer.json`.
+        max_seq_length: Tokens kept per text.
+        batch_size: Texts per run.
+        threads: Intra-op threads; 0 lets ONNX Runtime decide.
+    """
+
+    def __init__(
+        self, onnx_path: Path, tokenizer_path: Path, max_seq_length: int = 64, batch_size: int = 64, threads: int = 0
+    ) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        for path in (onnx_path, tokenizer_path):
+            if not path.is_file():
+                raise ModelNotFoundError(f"{path} is missing; export the model with `aisle encoders export`.")
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self._tokenizer.enable_truncation(max_length=max_seq_length)
+        self._tokenizer.enable_padding()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        # One query at a time in the API: parallel inter-op scheduling only adds overhead there.
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        self._session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._dimension = int(self._session.get_outputs()[0].shape[-1])
+        self._batch_size = batch_size
+
+    @property
+    def dimension(self) -> int:
+        """Length of each vector."""
+        return self._dimension
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """One L2-normalized float32 row per text."""
+        if not texts:
+            return np.zeros((0, self._dimension), dtype=np.float32)
+        parts = [self._encode_batch(texts[i : i + self._batch_size]) for i in range(0, len(texts), self._batch_size)]
+        return np.concatenate(parts)
+
+    def _encode_batch(self, texts: Sequence[str]) -> Vectors:
+        encodings = self._tokenizer.encode_batch(list(texts))
+        feeds = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        (hidden,) = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})
+        return mean_pool_normalize(hidden, feeds["attention_mask"])

