@@ -13,6 +13,7 @@ import shutil
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
@@ -84,8 +85,7 @@ def export_model(
 def _export_onnx(encoder: TorchTextEncoder, path: Path) -> None:
     import torch
 
-    transformer = encoder.model[0].auto_model
-    assert isinstance(transformer, torch.nn.Module)
+    transformer = cast(torch.nn.Module, encoder.model[0].auto_model)
     transformer.eval()
 
     class LastHiddenState(torch.nn.Module):
@@ -96,8 +96,9 @@ def _export_onnx(encoder: TorchTextEncoder, path: Path) -> None:
         def forward(
             self, input_ids: torch.Tensor, attention_mask: torch.Tensor, token_type_ids: torch.Tensor
         ) -> torch.Tensor:
-            output = self.transformer(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
-            return output.last_hidden_state  # type: ignore[no-any-return]
+            output = transformer(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            hidden: torch.Tensor = output.last_hidden_state
+            return hidden
 
     sample = encoder.model.tokenizer(["a cordless drill", "a bench"], padding=True, return_tensors="pt")
     names = ["input_ids", "attention_mask", "token_type_ids"]
