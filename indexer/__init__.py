@@ -2,4 +2,36 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from indexer.bluegreen import BuildReport, build_index, rollback
+from indexer.catalog import CatalogFormat, read_products
+from indexer.errors import IndexerError
+from indexer.guard import check_encoder
+from indexer.incremental import UpdateReport, apply_updates
+from indexer.pipeline import LoadReport, load_products
+from indexer.settings import IndexerSettings, get_indexer_settings
+from indexer.store import IndexStore
+from indexer.users import UsersReport, build_users_index, read_event_file
+from indexer.validation import Rejection, RejectLog, RowValidator
+
+__all__ = [
+    "BuildReport",
+    "CatalogFormat",
+    "IndexStore",
+    "IndexerError",
+    "IndexerSettings",
+    "LoadReport",
+    "RejectLog",
+    "Rejection",
+    "RowValidator",
+    "UpdateReport",
+    "UsersReport",
+    "apply_updates",
+    "build_index",
+    "build_users_index",
+    "check_encoder",
+    "get_indexer_settings",
+    "load_products",
+    "read_event_file",
+    "read_products",
+    "rollback",
+]

@@ -1,16 +1,43 @@
-"""Versioned index mappings, kept as JSON files and loaded by name."""
+"""Versioned index bodies (settings + mappings), kept as JSON and filled in by code.
+
+A value written as `"{{name}}"` in a mapping file is a placeholder: `load_mapping` replaces it with
+the value given for `name` (any JSON type), and refuses to return a body with one left unfilled.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from importlib import resources
 from typing import Any
 
-__all__ = ["load_mapping"]
+__all__ = ["MissingPlaceholderError", "load_mapping"]
+
+_PLACEHOLDER = re.compile(r"^\{\{(\w+)\}\}$")
 
 
-def load_mapping(name: str) -> dict[str, Any]:
-    """The index body (settings + mappings) stored as `mappings/<name>.json`, e.g. `sample.v1`."""
+class MissingPlaceholderError(KeyError):
+    """A mapping placeholder was given no value."""
+
+
+def load_mapping(name: str, **values: Any) -> dict[str, Any]:
+    """The index body stored as `mappings/<name>.json`, with its placeholders filled from `values`.
+
+    Raises:
+        MissingPlaceholderError: a placeholder has no value in `values`.
+    """
     text = resources.files(__name__).joinpath(f"{name}.json").read_text(encoding="utf-8")
-    body: dict[str, Any] = json.loads(text)
+    body: dict[str, Any] = _fill(json.loads(text), values, name)
     return body
+
+
+def _fill(node: Any, values: dict[str, Any], name: str) -> Any:
+    if isinstance(node, dict):
+        return {k: _fill(v, values, name) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_fill(v, values, name) for v in node]
+    if isinstance(node, str) and (match := _PLACEHOLDER.match(node)):
+        if match.group(1) not in values:
+            raise MissingPlaceholderError(f"mapping {name} needs a value for {{{{{match.group(1)}}}}}")
+        return values[match.group(1)]
+    return node

@@ -1,0 +1,189 @@
+"""Full builds into a new versioned index, gated, then switched live with one atomic alias move.
+
+Every step before the alias move may fail; none of them touches the alias, so searches keep
+hitting the previous index. After a swap the newest `keep_indices` versions stay for rollback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from aisle.product import Product
+from encoders import Encoder
+from indexer.catalog import CatalogFormat, read_products
+from indexer.catalog.counting import count_rows
+from indexer.errors import AliasError, GateError, RejectRateError
+from indexer.pipeline import LoadReport, load_products
+from indexer.progress import indexing_progress
+from indexer.settings import IndexerSettings
+from indexer.store import IndexStore
+from indexer.validation import RejectLog
+from mappings import load_mapping
+
+__all__ = ["BuildReport", "build_index", "new_index_name", "prune", "rollback"]
+
+MAPPING = "products.v1"
+
+
+@dataclass
+class BuildReport:
+    """What a full build did, for the CLI summary and the run log."""
+
+    index: str
+    load: LoadReport
+    rejects_path: Path
+    reject_counts: dict[str, int]
+    previous: list[str] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
+
+
+def new_index_name(alias: str, now: dt.datetime | None = None) -> str:
+    """`<alias>-<UTC timestamp>`: sorts by creation time."""
+    now = now or dt.datetime.now(dt.UTC)
+    return f"{alias}-{now:%Y%m%dt%H%M%S%f}"
+
+
+def build_index(
+    store: IndexStore,
+    encoder: Encoder,
+    catalog: Path,
+    settings: IndexerSettings,
+    *,
+    fmt: CatalogFormat | None = None,
+    console: Console | None = None,
+) -> BuildReport:
+    """Index the whole catalog into a new index and switch `settings.alias` to it if every gate passes.
+
+    Raises:
+        CatalogError: the catalog cannot be read.
+        RejectRateError: too many rows were rejected (the new index is deleted, the alias untouched).
+        GateError: count, bulk failures or canaries are off (the new index is deleted, the alias untouched).
+        IndexEngineError: OpenSearch failed (the alias untouched).
+    """
+    console = console or Console(stderr=True)
+    index = new_index_name(settings.alias)
+    meta = {"aisle": {
+        "mapping": MAPPING,
+        "encoder": encoder.fingerprint.to_dict(),
+        "catalog": {"source": str(catalog), "format": (fmt.value if fmt else None)},
+        "created_at": dt.datetime.now(dt.UTC).isoformat(),
+    }}  # fmt: skip
+    body = load_mapping(
+        MAPPING,
+        meta=meta,
+        shards=settings.shards,
+        dimension=encoder.dimension,
+        hnsw_m=settings.hnsw_m,
+        hnsw_ef_construction=settings.hnsw_ef_construction,
+    )
+    # Loading is fastest with no replicas and no periodic refresh; both are restored before gates.
+    body["settings"]["index"]["refresh_interval"] = "-1"
+    rejects = RejectLog(settings.rejects_dir / f"{index}.rejects.jsonl")
+    store.create_index(index, body)
+    try:
+        with indexing_progress(console) as progress:
+            load = load_products(
+                store, encoder, index, read_products(catalog, fmt), rejects, settings,
+                expected_rows=count_rows(catalog, fmt), progress=progress,
+            )  # fmt: skip
+        rejects.close()
+        _check_reject_rate(load, rejects, settings)
+        store.put_settings(index, {"refresh_interval": "1s", "number_of_replicas": settings.replicas})
+        store.refresh(index)
+        _gate(store, index, load)
+        previous = store.alias_targets(settings.alias)
+        store.point_alias(settings.alias, index)
+    except BaseException:
+        rejects.close()
+        store.delete_index(index)
+        raise
+    pruned = prune(store, settings.alias, settings.keep_indices)
+    return BuildReport(index, load, rejects.path, dict(rejects.counts), previous, pruned)
+
+
+def _check_reject_rate(load: LoadReport, rejects: RejectLog, settings: IndexerSettings) -> None:
+    if load.read == 0:
+        raise RejectRateError("The catalog has no rows; nothing was indexed and the alias was not moved.")
+    rate = rejects.total / load.read
+    if rate > settings.max_reject_rate:
+        summary = ", ".join(f"{code}: {n}" for code, n in rejects.counts.most_common())
+        raise RejectRateError(
+            f"{rejects.total} of {load.read} rows ({rate:.1%}) were rejected ({summary}), more than "
+            f"--max-reject-rate {settings.max_reject_rate:.1%}. The alias was not moved. Each row and its reason "
+            f"is in {rejects.path}; fix them, or raise the rate if they are expected."
+        )
+
+
+def _gate(store: IndexStore, index: str, load: LoadReport) -> None:
+    if load.bulk_failures:
+        raise GateError(f"{load.bulk_failures} documents failed to index into {index}; the alias was not moved.")
+    count = store.count(index)
+    if count != load.accepted:
+        raise GateError(
+            f"{index} holds {count} documents but {load.accepted} rows were accepted; the alias was not moved."
+        )
+    for product in load.canaries:
+        _canary(store, index, product)
+
+
+def _canary(store: IndexStore, index: str, product: Product) -> None:
+    # A product must be reachable through its own title (BM25) and through its own vector (k-NN),
+    # so a broken analyzer or vector field fails here instead of in production. The id filter
+    # keeps catalogs with duplicate titles from failing the check.
+    only_this = {"ids": {"values": [product.id]}}
+    stored = store.search(index, {"size": 1, "_source": ["vector"], "query": only_this})["hits"]["hits"]
+    lexical = {
+        "size": 1,
+        "_source": False,
+        "query": {"bool": {"must": {"match": {"title": product.title}}, "filter": only_this}},
+    }
+    found_lexical = bool(store.search(index, lexical)["hits"]["hits"])
+    found_knn = False
+    if stored:
+        own = stored[0]["_source"]["vector"]
+        knn: dict[str, Any] = {
+            "size": 1,
+            "_source": False,
+            "query": {"knn": {"vector": {"vector": own, "k": 1, "filter": only_this}}},
+        }
+        found_knn = bool(store.search(index, knn)["hits"]["hits"])
+    if not (found_lexical and found_knn):
+        missing = " and ".join(n for n, ok in (("title", found_lexical), ("vector", found_knn)) if not ok)
+        raise GateError(
+            f"Canary failed: product {product.id!r} ({product.title!r}) is not found by its own {missing} "
+            f"in {index}; the alias was not moved."
+        )
+
+
+def prune(store: IndexStore, alias: str, keep: int) -> list[str]:
+    """Delete all but the newest `keep` versions of `alias` (never the live one); returns the deleted."""
+    live = set(store.alias_targets(alias))
+    versions = store.indices(f"{alias}-*")
+    doomed = [name for name in versions[: max(len(versions) - keep, 0)] if name not in live]
+    for name in doomed:
+        store.delete_index(name)
+    return doomed
+
+
+def rollback(store: IndexStore, alias: str) -> tuple[str, str]:
+    """Point `alias` at the version before the live one; returns (from, to).
+
+    Raises:
+        AliasError: the alias does not exist, or no older version is kept.
+    """
+    live = store.alias_targets(alias)
+    if not live:
+        raise AliasError(f"Alias {alias!r} does not exist; build an index first with `aisle index build`.")
+    older = [name for name in store.indices(f"{alias}-*") if name < live[0]]
+    if not older:
+        raise AliasError(
+            f"Alias {alias!r} points at {live[0]}, and no older version is kept to roll back to "
+            "(AISLE_INDEXER_KEEP_INDICES sets how many are kept)."
+        )
+    store.point_alias(alias, older[-1])
+    return live[0], older[-1]

@@ -1,0 +1,104 @@
+"""`aisle index …`: build, update, roll back, and index user profiles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from aisle.opensearch import get_engine_settings, make_client
+from encoders import get_encoder_settings, load_encoder
+from indexer.bluegreen import build_index, rollback
+from indexer.catalog import CatalogFormat, read_products
+from indexer.guard import check_encoder
+from indexer.incremental import apply_updates
+from indexer.settings import IndexerSettings, get_indexer_settings
+from indexer.store import IndexStore
+from indexer.users import build_users_index, read_event_file
+from indexer.validation import RejectLog
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Catalog → OpenSearch.", no_args_is_help=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+CatalogOption = Annotated[Path, typer.Option("--catalog", help="Catalog file: .jsonl, .csv or .parquet (.gz ok).")]
+FormatOption = Annotated[CatalogFormat | None, typer.Option("--format", help="Catalog layout; default from the name.")]
+
+
+def _settings(**overrides: object) -> IndexerSettings:
+    given = {k: v for k, v in overrides.items() if v is not None}
+    return get_indexer_settings().model_copy(update=given) if given else get_indexer_settings()
+
+
+def _store(settings: IndexerSettings) -> IndexStore:
+    return IndexStore(make_client(get_engine_settings()), settings)
+
+
+@app.command("build")
+def build(
+    catalog: CatalogOption,
+    fmt: FormatOption = None,
+    max_reject_rate: Annotated[float | None, typer.Option(help="Largest share of rows that may be rejected.")] = None,
+    alias: Annotated[str | None, typer.Option(help="Alias to switch to the new index.")] = None,
+) -> None:
+    """Index a whole catalog into a new index, check it, and switch the alias to it."""
+    settings = _settings(max_reject_rate=max_reject_rate, alias=alias)
+    encoder = load_encoder(get_encoder_settings())
+    report = build_index(_store(settings), encoder, catalog, settings, fmt=fmt, console=err)
+    load = report.load
+    out.print(f"{report.index}: {load.indexed:,} products indexed, {load.rejected:,} rejected "
+              f"({', '.join(f'{k}: {v}' for k, v in report.reject_counts.items()) or 'none'}), "
+              f"{load.docs_per_second:,.0f} docs/s end to end, encoder {encoder.fingerprint.value}")  # fmt: skip
+    if report.reject_counts:
+        out.print(f"rejected rows and reasons: {report.rejects_path}")
+    out.print(f"alias {settings.alias} → {report.index} (was {', '.join(report.previous) or 'new'})"
+              + (f"; removed {', '.join(report.pruned)}" if report.pruned else ""))  # fmt: skip
+
+
+@app.command("update")
+def update(
+    catalog: CatalogOption,
+    fmt: FormatOption = None,
+    delete_ids: Annotated[Path | None, typer.Option(help="File with one product id per line to delete.")] = None,
+) -> None:
+    """Upsert changed products and delete ids in the live index (unchanged content is not re-encoded)."""
+    settings = get_indexer_settings()
+    store = _store(settings)
+    encoder = load_encoder(get_encoder_settings())
+    index = check_encoder(store, settings.alias, encoder.fingerprint)
+    deletes = [line.strip() for line in delete_ids.read_text().splitlines() if line.strip()] if delete_ids else []
+    rejects = RejectLog(settings.rejects_dir / f"{index}.update.rejects.jsonl")
+    try:
+        report = apply_updates(store, encoder, index, read_products(catalog, fmt), deletes, rejects)
+    finally:
+        rejects.close()
+    out.print(f"{index}: {report.created} new, {report.reencoded} re-encoded, {report.partial} price/stock only, "
+              f"{report.unchanged} unchanged, {report.deleted} deleted, {report.not_found} not found, "
+              f"{report.failed} failed" + (f"; rejects in {rejects.path}" if rejects.total else ""))  # fmt: skip
+
+
+@app.command("rollback")
+def rollback_command(alias: Annotated[str | None, typer.Option(help="Alias to move back.")] = None) -> None:
+    """Point the alias back at the previous version of the index."""
+    settings = _settings(alias=alias)
+    before, after = rollback(_store(settings), settings.alias)
+    out.print(f"alias {settings.alias}: {before} → {after}")
+
+
+@app.command("users")
+def users(events: Annotated[Path, typer.Option("--events", help="Purchase events: .jsonl or .csv (.gz ok).")]) -> None:
+    """Build the users index (recent history + user vector) from purchase events."""
+    settings = get_indexer_settings()
+    rejects = RejectLog(settings.rejects_dir / "users.rejects.jsonl")
+    try:
+        report = build_users_index(_store(settings), settings.alias, read_event_file(events), rejects, settings)
+    finally:
+        rejects.close()
+    unknown = sum(report.unknown_products.values())
+    out.print(f"{report.index}: {report.users:,} users from {report.events:,} events; "
+              f"{unknown} events name unknown products ({len(report.unknown_products)} distinct)"
+              + (f"; {rejects.total} malformed events in {rejects.path}" if rejects.total else ""))  # fmt: skip

@@ -1,0 +1,200 @@
+"""read → validate → encode in batches → bulk index, with encoding and bulk requests overlapping.
+
+A worker thread validates and encodes batches into a bounded queue while the caller's thread
+feeds them to opensearch-py's streaming bulk. Encoders release the GIL inside torch / ONNX
+Runtime, so the two overlap on two cores, and the bounded queue keeps memory flat.
+"""
+
+from __future__ import annotations
+
+import queue
+import random
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.progress import Progress
+
+from aisle.product import Product
+from encoders import Encoder
+from indexer.catalog.reader import RawRow
+from indexer.documents import to_document
+from indexer.errors import IndexEngineError
+from indexer.settings import IndexerSettings
+from indexer.store import IndexStore
+from indexer.validation import Rejection, RejectLog, RowValidator
+
+__all__ = ["LoadReport", "load_products"]
+
+_END = object()
+
+
+@dataclass
+class LoadReport:
+    """What one load did."""
+
+    index: str
+    read: int = 0
+    accepted: int = 0
+    indexed: int = 0
+    bulk_failures: int = 0
+    seconds: float = 0.0
+    canaries: list[Product] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        """Rows that were not indexed, for any reason."""
+        return self.read - self.indexed
+
+    @property
+    def docs_per_second(self) -> float:
+        """End-to-end indexing rate."""
+        return self.indexed / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class _Batch:
+    actions: list[dict[str, Any]]
+    lines: dict[str, int]
+
+
+def load_products(
+    store: IndexStore,
+    encoder: Encoder,
+    index: str,
+    rows: Iterable[RawRow],
+    rejects: RejectLog,
+    settings: IndexerSettings,
+    *,
+    expected_rows: int | None = None,
+    progress: Progress | None = None,
+    seed: int = 0,
+) -> LoadReport:
+    """Index every valid row into `index`; every other row goes to `rejects` with its reason.
+
+    Raises:
+        IndexEngineError: OpenSearch became unreachable (the load stops at once).
+    """
+    report = LoadReport(index)
+    batches: queue.Queue[_Batch | BaseException | object] = queue.Queue(maxsize=settings.pipeline_depth)
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=_encode_batches,
+        args=(rows, encoder, index, rejects, settings, report, batches, stop, random.Random(seed)),
+        name="aisle-encode",
+        daemon=True,
+    )
+    lines: dict[str, int] = {}
+
+    def actions() -> Iterator[dict[str, Any]]:
+        while True:
+            item = batches.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, _Batch)
+            lines.update(item.lines)
+            yield from item.actions
+
+    task = progress.add_task(f"indexing {index}", total=expected_rows) if progress else None
+    started = time.perf_counter()
+    worker.start()
+    try:
+        for ok, item in store.bulk(actions()):
+            result = next(iter(item.values()))
+            product_id = str(result.get("_id"))
+            line = lines.pop(product_id, 0)
+            if ok:
+                report.indexed += 1
+            else:
+                report.bulk_failures += 1
+                status = result.get("status")
+                rejects.add(
+                    Rejection(line, product_id, "bulk_failed", f"OpenSearch answered {status}: {result.get('error')}")
+                )
+                if not isinstance(status, int):
+                    # No HTTP status: the node is gone. Stop rather than encode the rest for nothing.
+                    raise IndexEngineError(
+                        f"OpenSearch stopped answering during bulk indexing into {index} ({result.get('error')}); "
+                        "the alias was not moved."
+                    )
+            if progress is not None and task is not None:
+                progress.update(task, completed=report.read)
+    finally:
+        stop.set()
+        _drain(batches)
+        worker.join()
+        report.seconds = time.perf_counter() - started
+    return report
+
+
+def _encode_batches(
+    rows: Iterable[RawRow],
+    encoder: Encoder,
+    index: str,
+    rejects: RejectLog,
+    settings: IndexerSettings,
+    report: LoadReport,
+    batches: queue.Queue[_Batch | BaseException | object],
+    stop: threading.Event,
+    rng: random.Random,
+) -> None:
+    validator = RowValidator()
+    pending: list[tuple[int, Product]] = []
+
+    def flush() -> None:
+        products = [p for _, p in pending]
+        vectors = encoder.encode_products(products)
+        actions = [
+            {"_index": index, "_id": p.id, "_source": to_document(p, v)} for p, v in zip(products, vectors, strict=True)
+        ]
+        _put(batches, _Batch(actions, {p.id: line for line, p in pending}), stop)
+        pending.clear()
+
+    try:
+        for row in rows:
+            if stop.is_set():
+                return
+            report.read += 1
+            outcome = validator.validate(row)
+            if isinstance(outcome, Rejection):
+                rejects.add(outcome)
+                continue
+            report.accepted += 1
+            _reservoir(report.canaries, outcome, report.accepted, settings.canary_count, rng)
+            pending.append((row.line, outcome))
+            if len(pending) >= settings.encode_batch_size:
+                flush()
+        if pending:
+            flush()
+        _put(batches, _END, stop)
+    except BaseException as exc:  # handed to the bulk side, which re-raises it in the caller's thread
+        _put(batches, exc, stop)
+
+
+def _reservoir(sample: list[Product], item: Product, seen: int, size: int, rng: random.Random) -> None:
+    # A uniform sample of accepted products for the canary gate, in one pass.
+    if len(sample) < size:
+        sample.append(item)
+    elif size and (slot := rng.randrange(seen)) < size:
+        sample[slot] = item
+
+
+def _put(batches: queue.Queue[_Batch | BaseException | object], item: object, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            batches.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            continue
+
+
+def _drain(batches: queue.Queue[_Batch | BaseException | object]) -> None:
+    while True:
+        try:
+            batches.get_nowait()
+        except queue.Empty:
+            return

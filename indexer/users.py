@@ -1,0 +1,179 @@
+"""Purchase events → the `users` index: each shopper's recent history and user-tower vector.
+
+Product vectors come from the live product index (nothing is re-encoded), so a user vector lives
+in the same space as the products it was built from. Events naming unknown products are reported
+and skipped; they never fail the run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from encoders.user_tower import RecencyPoolingTower
+from indexer.bluegreen import new_index_name, prune
+from indexer.catalog.reader import RawRow, read_rows
+from indexer.errors import AliasError, RejectRateError
+from indexer.settings import IndexerSettings
+from indexer.store import IndexStore
+from indexer.validation import Rejection, RejectLog
+from mappings import load_mapping
+
+__all__ = ["PurchaseEvent", "UsersReport", "build_users_index", "read_event_file"]
+
+_FETCH_BATCH = 1000
+
+
+class PurchaseEvent(BaseModel):
+    """One purchase (or other event) of one user; other columns become demographics."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    user_id: str = Field(min_length=1, max_length=256)
+    product_id: str = Field(min_length=1, max_length=256)
+    timestamp: dt.datetime
+    quantity: int = Field(default=1, ge=1)
+    event: str = "purchase"
+
+
+@dataclass
+class UsersReport:
+    """What a users build did."""
+
+    index: str
+    users: int = 0
+    events: int = 0
+    unknown_products: Counter[str] = field(default_factory=Counter)
+    rejected: int = 0
+
+
+def build_users_index(
+    store: IndexStore,
+    product_alias: str,
+    rows: Iterable[RawRow],
+    rejects: RejectLog,
+    settings: IndexerSettings,
+    *,
+    tower: RecencyPoolingTower | None = None,
+    now: dt.datetime | None = None,
+) -> UsersReport:
+    """Build a new users index from purchase events and point `settings.users_index` (an alias) at it.
+
+    Raises:
+        AliasError: the product alias does not exist (product vectors are needed).
+        RejectRateError: more events were malformed than `max_reject_rate` allows.
+    """
+    products = store.alias_targets(product_alias)
+    if not products:
+        raise AliasError(f"Alias {product_alias!r} does not exist; index the catalog before the users.")
+    tower = tower or RecencyPoolingTower(settings.history_half_life_days)
+    now = now or dt.datetime.now(dt.UTC)
+    histories, demographics, read = _read_events(rows, rejects)
+    if read and rejects.total / read > settings.max_reject_rate:
+        raise RejectRateError(
+            f"{rejects.total} of {read} events were malformed, more than {settings.max_reject_rate:.1%}; "
+            f"see {rejects.path}. The users index was not changed."
+        )
+    index = new_index_name(settings.users_index)
+    report = UsersReport(index, events=read - rejects.total)
+    wanted = sorted({e.product_id for events in histories.values() for e in events})
+    vectors = _product_vectors(store, product_alias, wanted)
+    dimension = len(next(iter(vectors.values()))) if vectors else 0
+    store.create_index(
+        index, load_mapping("users.v1", meta={"aisle": {"products": products[0]}}, dimension=dimension or 1)
+    )
+    try:
+        docs = []
+        for user_id, events in histories.items():
+            events.sort(key=lambda e: e.timestamp, reverse=True)
+            recent = events[: settings.history_size]
+            known = [e for e in recent if e.product_id in vectors]
+            report.unknown_products.update(e.product_id for e in recent if e.product_id not in vectors)
+            vector = tower.user_vector(
+                np.array([vectors[e.product_id] for e in known], dtype=np.float32).reshape(len(known), dimension),
+                np.array([(now - e.timestamp).total_seconds() / 86400 for e in known]),
+                np.array([e.quantity for e in known], dtype=np.float64),
+            )
+            source = _user_document(user_id, events, recent, demographics[user_id], vector, now)
+            docs.append({"_index": index, "_id": user_id, "_source": source})
+        for ok, item in store.bulk(docs):
+            if not ok:
+                result = next(iter(item.values()))
+                rejects.add(Rejection(0, str(result.get("_id")), "bulk_failed", str(result.get("error"))))
+        store.refresh(index)
+        report.users = store.count(index)
+        store.point_alias(settings.users_index, index)
+    except BaseException:
+        store.delete_index(index)
+        raise
+    prune(store, settings.users_index, settings.keep_indices)
+    return report
+
+
+def _read_events(
+    rows: Iterable[RawRow], rejects: RejectLog
+) -> tuple[dict[str, list[PurchaseEvent]], dict[str, dict[str, str]], int]:
+    histories: dict[str, list[PurchaseEvent]] = defaultdict(list)
+    demographics: dict[str, dict[str, str]] = defaultdict(dict)
+    read = 0
+    for row in rows:
+        read += 1
+        if row.fields is None:
+            rejects.add(Rejection(row.line, None, row.code or "unreadable", row.problem or "unreadable row"))
+            continue
+        fields = {k: (str(v) if k in ("user_id", "product_id") else v) for k, v in row.fields.items()}
+        try:
+            event = PurchaseEvent.model_validate(fields)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            where = ".".join(str(p) for p in error["loc"])
+            rejects.add(Rejection(row.line, fields.get("user_id"), "bad_event", f"{where}: {error['msg']}"))
+            continue
+        if event.timestamp.tzinfo is None:
+            event = event.model_copy(update={"timestamp": event.timestamp.replace(tzinfo=dt.UTC)})
+        histories[event.user_id].append(event)
+        demographics[event.user_id].update({k: str(v) for k, v in (event.model_extra or {}).items()})
+    return histories, demographics, read
+
+
+def _product_vectors(store: IndexStore, alias: str, ids: list[str]) -> dict[str, list[float]]:
+    found: dict[str, list[float]] = {}
+    for start in range(0, len(ids), _FETCH_BATCH):
+        docs = store.get_many(alias, ids[start : start + _FETCH_BATCH], ["vector"])
+        found.update({i: d["vector"] for i, d in docs.items() if d.get("vector")})
+    return found
+
+
+def _user_document(
+    user_id: str,
+    events: list[PurchaseEvent],
+    recent: list[PurchaseEvent],
+    demographics: dict[str, str],
+    vector: np.ndarray | None,
+    now: dt.datetime,
+) -> dict[str, Any]:
+    return {
+        "user_id": user_id,
+        "history": [
+            {"product_id": e.product_id, "timestamp": e.timestamp.isoformat(), "quantity": e.quantity, "event": e.event}
+            for e in recent
+        ],  # fmt: skip
+        "purchases": len(events),
+        "last_purchase": events[0].timestamp.isoformat() if events else None,
+        "demographics": demographics or None,
+        "updated_at": now.isoformat(),
+        "vector": vector.tolist() if vector is not None else None,
+    }
+
+
+def read_event_file(path: Path) -> Iterable[RawRow]:
+    """Events from a `.jsonl` or `.csv` file (optionally `.gz`)."""
+    name = path.name.removesuffix(".gz")
+    return read_rows(path, "csv" if name.endswith(".csv") else "jsonl")
