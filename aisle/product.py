@@ -18,6 +18,9 @@ MAX_TITLE_CHARS = 1_000
 MAX_DESCRIPTION_CHARS = 20_000
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Keyword fields in OpenSearch refuse terms over 32 KB; these caps keep every value well inside.
+ShortText = Annotated[str, StringConstraints(max_length=256)]
+AttributeValue = Annotated[str, StringConstraints(max_length=1_024)]
 
 
 class Availability(StrEnum):
@@ -61,13 +64,13 @@ class Product(BaseModel):
     title: NonEmpty = Field(max_length=MAX_TITLE_CHARS)
     description: str | None = Field(default=None, max_length=MAX_DESCRIPTION_CHARS)
     brand: str | None = Field(default=None, max_length=256)
-    category: list[str] = Field(default_factory=list)
-    attributes: dict[str, str] = Field(default_factory=dict)
+    category: list[ShortText] = Field(default_factory=list, max_length=16)
+    attributes: dict[ShortText, AttributeValue] = Field(default_factory=dict)
     price: float | None = Field(default=None, ge=0)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     availability: Availability | None = None
     image_url: str | None = Field(default=None, max_length=2_048)
-    extra: dict[str, str] = Field(default_factory=dict)
+    extra: dict[ShortText, AttributeValue] = Field(default_factory=dict)
 
     @field_validator("category", mode="before")
     @classmethod

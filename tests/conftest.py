@@ -3,9 +3,20 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from encoders import (
+    BASE_MODEL_ID,
+    Backend,
+    Encoder,
+    EncoderSettings,
+    ProductTextTemplate,
+    base_model_dir,
+    export_model,
+    load_encoder,
+)
 from tests.support.engine import TestEngine, start_engine
 
 
@@ -18,6 +29,20 @@ def opensearch(pytestconfig: pytest.Config) -> Iterator[TestEngine]:
         with capture.global_and_fixture_disabled():
             print(f"\n[aisle] integration backend: {engine.backend} at {engine.url}")
         yield engine
+
+
+@pytest.fixture(scope="session")
+def base_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real base model, exported once per session (sentence-transformers + ONNX fp32 + int8)."""
+    out = tmp_path_factory.mktemp("models") / "base"
+    export_model(base_model_dir(), out, BASE_MODEL_ID, ProductTextTemplate())
+    return out
+
+
+@pytest.fixture(scope="session")
+def encoder(base_model: Path) -> Encoder:
+    """The real base model on the ONNX int8 backend, as the indexer and API use it."""
+    return load_encoder(EncoderSettings(model_dir=base_model, backend=Backend.ONNX_INT8))
 
 
 @pytest.fixture
