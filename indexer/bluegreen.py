@@ -6,6 +6,7 @@ hitting the previous index. After a swap the newest `keep_indices` versions stay
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from aisle.product import Product
 from encoders import Encoder
 from indexer.catalog import CatalogFormat, read_products
 from indexer.catalog.counting import count_rows
-from indexer.errors import AliasError, GateError, RejectRateError
+from indexer.errors import AliasError, GateError, IndexEngineError, RejectRateError
 from indexer.pipeline import LoadReport, load_products
 from indexer.progress import indexing_progress
 from indexer.settings import IndexerSettings
@@ -100,7 +101,10 @@ def build_index(
         store.point_alias(settings.alias, index)
     except BaseException:
         rejects.close()
-        store.delete_index(index)
+        # Best effort: with OpenSearch gone the half-built index stays (a later prune removes it),
+        # and the original error is the one worth reporting.
+        with contextlib.suppress(IndexEngineError):
+            store.delete_index(index)
         raise
     pruned = prune(store, settings.alias, settings.keep_indices)
     return BuildReport(index, load, rejects.path, dict(rejects.counts), previous, pruned)

@@ -7,6 +7,7 @@ and skipped; they never fail the run.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -20,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from encoders.user_tower import RecencyPoolingTower
 from indexer.bluegreen import new_index_name, prune
 from indexer.catalog.reader import RawRow, read_rows
-from indexer.errors import AliasError, RejectRateError
+from indexer.errors import AliasError, IndexEngineError, RejectRateError
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore
 from indexer.validation import Rejection, RejectLog
@@ -111,7 +112,8 @@ def build_users_index(
         report.users = store.count(index)
         store.point_alias(settings.users_index, index)
     except BaseException:
-        store.delete_index(index)
+        with contextlib.suppress(IndexEngineError):
+            store.delete_index(index)
         raise
     prune(store, settings.users_index, settings.keep_indices)
     return report
