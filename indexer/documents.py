@@ -55,5 +55,6 @@ def to_document(product: Product, vector: npt.NDArray[np.float32]) -> dict[str, 
         "image_url": product.image_url,
         "content_hash": content_hash(product),
         **commerce_fields(product),
-        "vector": vector.tolist(),
+        # Six decimals keep cosines exact to ~1e-6 and cut the JSON each vector costs by half.
+        "vector": np.round(vector.astype(np.float64), 6).tolist(),
     }

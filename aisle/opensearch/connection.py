@@ -14,6 +14,7 @@ from opensearchpy.exceptions import TransportError
 
 from aisle.opensearch.errors import EngineUnreachableError, NodeNotRunningError
 from aisle.opensearch.node import ManagedNode
+from aisle.opensearch.serializer import OrjsonSerializer
 from aisle.opensearch.settings import EngineSettings
 
 __all__ = ["EngineInfo", "describe", "make_client", "resolve_url"]
@@ -48,6 +49,7 @@ def make_client(settings: EngineSettings, url: str | None = None) -> OpenSearch:
         timeout=settings.timeout_s,
         max_retries=3,
         retry_on_timeout=True,
+        serializer=OrjsonSerializer(),
     )
 
 

@@ -1,0 +1,95 @@
+"""Indexing throughput on the Home Depot catalog: end-to-end docs/s against encode-only docs/s.
+
+    python benchmarks/index_throughput.py [--repeat 5] [--limit N] [--backend onnx-int8]
+
+Both are measured in the same run on the same products, alternating, and the medians are
+compared: end-to-end is read → validate → encode → bulk into a fresh index (refresh off, no
+replicas) → refresh; encode-only is read → validate → encode. It needs a running OpenSearch
+(`aisle opensearch start`, or AISLE_OPENSEARCH_URL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import resource
+import time
+import uuid
+
+from rich.console import Console
+
+from aisle.opensearch import get_engine_settings, make_client
+from aisle.product import Product
+from benchmarks.common import data_dir, exported_base_model, load_encoder, median, write_result
+from encoders import Backend
+from indexer import CatalogFormat, IndexerSettings, IndexStore, RejectLog, RowValidator, load_products, read_products
+from indexer.bluegreen import MAPPING
+from mappings import load_mapping
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--limit", type=int, default=None, help="products per run (default: all 54,667)")
+    parser.add_argument("--backend", type=Backend, default=Backend.ONNX_INT8)
+    args = parser.parse_args()
+
+    catalog = data_dir() / "home-depot" / "products.csv.gz"
+    encoder = load_encoder(exported_base_model(), args.backend)
+    settings = IndexerSettings(canary_count=0)
+    store = IndexStore(make_client(get_engine_settings()), settings)
+    console = Console(stderr=True)
+
+    def rows():  # type: ignore[no-untyped-def]
+        return itertools.islice(read_products(catalog, CatalogFormat.HOME_DEPOT), args.limit)
+
+    encode_rates, e2e_rates, count = [], [], 0
+    for run in range(args.repeat):
+        validator = RowValidator()
+        started = time.perf_counter()
+        batch, count = [], 0
+        for row in rows():
+            product = validator.validate(row)
+            if isinstance(product, Product):
+                batch.append(product)
+            if len(batch) == settings.encode_batch_size:
+                encoder.encode_products(batch)
+                count += len(batch)
+                batch = []
+        if batch:
+            encoder.encode_products(batch)
+            count += len(batch)
+        encode_rates.append(count / (time.perf_counter() - started))
+
+        index = f"bench-index-{uuid.uuid4().hex[:8]}"
+        body = load_mapping(MAPPING, meta={}, shards=1, dimension=encoder.dimension, hnsw_m=settings.hnsw_m,
+                            hnsw_ef_construction=settings.hnsw_ef_construction)  # fmt: skip
+        body["settings"]["index"]["refresh_interval"] = "-1"
+        store.create_index(index, body)
+        try:
+            started = time.perf_counter()
+            report = load_products(
+                store, encoder, index, rows(), RejectLog(settings.rejects_dir / "bench.jsonl"), settings
+            )
+            store.refresh(index)
+            e2e_rates.append(report.indexed / (time.perf_counter() - started))
+        finally:
+            store.delete_index(index)
+        console.print(f"run {run + 1}/{args.repeat}: encode-only {encode_rates[-1]:,.0f} docs/s, "
+                      f"end-to-end {e2e_rates[-1]:,.0f} docs/s ({count:,} products)")  # fmt: skip
+
+    encode_only, end_to_end = median(encode_rates), median(e2e_rates)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    path = write_result("index_throughput", {
+        "products": count, "repeat": args.repeat, "backend": args.backend.value,
+        "encode_only_docs_per_s": encode_rates, "end_to_end_docs_per_s": e2e_rates,
+        "median_encode_only": encode_only, "median_end_to_end": end_to_end, "peak_rss_mib": peak_mib,
+    })  # fmt: skip
+    print(f"encode_only_throughput: {encode_only:,.0f} docs/s (median of {args.repeat}, {count:,} products)")
+    print(f"peak_memory: {peak_mib:,.0f} MiB (indexer process)")
+    print(f"end_to_end_index_throughput: {end_to_end:,.0f} docs/s ({end_to_end / encode_only:.2f}x vs encode-only)")
+    print(f"results: {path}")
+
+
+if __name__ == "__main__":
+    main()
