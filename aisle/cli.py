@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -107,6 +108,20 @@ def up() -> None:
 def down() -> None:
     """Stop everything `aisle up` started."""
     out.print("Stopped." if take_down(get_engine_settings()) else "Nothing was running.")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default AISLE_API_HOST, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default AISLE_API_PORT, 8000).")] = None,
+) -> None:
+    """Run the search API."""
+    import uvicorn
+
+    from query_api import create_app, get_settings
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
 
 
 def _this_command() -> str:

@@ -69,7 +69,8 @@ def export_model(
     for name in (ONNX_FP32, ONNX_INT8):
         onnx = OnnxTextEncoder(staging / name, staging / "tokenizer.json", max_seq_length=128)
         agreement[name] = float(np.min(np.sum(onnx.encode(list(probes)) * reference, axis=1)))
-    fingerprint = EncoderFingerprint(model_id, weights_digest(staging), template.describe(), torch_encoder.dimension)
+    # The source's digest, not the re-saved copy's: saving may change the bytes, not the model.
+    fingerprint = EncoderFingerprint(model_id, weights_digest(source_dir), template.describe(), torch_encoder.dimension)
     metadata = {
         "fingerprint": fingerprint.to_dict(),
         "template": {"template": template.template, "attribute_keys": list(template.attribute_keys)},

@@ -2,4 +2,9 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from query_api.errors import QueryApiError
+from query_api.main import create_app
+from query_api.schemas import SearchRequest, SearchResponse
+from query_api.settings import QueryApiSettings, get_settings
+
+__all__ = ["QueryApiError", "QueryApiSettings", "SearchRequest", "SearchResponse", "create_app", "get_settings"]

@@ -1,0 +1,143 @@
+"""The FastAPI application: `create_app(settings)` wires OpenSearch, the encoder and the routes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from opensearchpy import OpenSearch
+
+from aisle.opensearch import get_engine_settings, make_client
+from encoders import Encoder, get_encoder_settings, load_encoder
+from query_api.errors import (
+    InvalidParameterError,
+    MalformedPriceRangeError,
+    QueryApiError,
+    SearchUnavailableError,
+    UnknownFilterError,
+)
+from query_api.metrics import ApiMetrics
+from query_api.routes import health, search
+from query_api.search import ProfileCache, SearchBackend, SearchService
+from query_api.settings import QueryApiSettings, get_settings
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("aisle.api")
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}-{route.name}"
+
+
+def create_app(
+    settings: QueryApiSettings | None = None, *, client: OpenSearch | None = None, encoder: Encoder | None = None
+) -> FastAPI:
+    """The search API.
+
+    Args:
+        settings: API settings (default: from the environment).
+        client: An OpenSearch client (default: from `AISLE_OPENSEARCH_*`).
+        encoder: The query encoder (default: from `AISLE_ENCODER_*`).
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            app.state.search.prepare()
+        except SearchUnavailableError as exc:
+            # Start anyway: /ready says why, and searches retry the set-up once OpenSearch is back.
+            log.warning(json.dumps({"event": "startup_deferred", "reason": exc.message}))
+        yield
+
+    app = FastAPI(
+        title="aisle search API",
+        version="0.1.0",
+        description="Personalized hybrid product search: BM25 blended with dense scores inside OpenSearch.",
+        generate_unique_id_function=_operation_id,
+        lifespan=lifespan,
+    )
+    engine = get_engine_settings().model_copy(update={"timeout_s": settings.timeout_s})
+    backend = SearchBackend(client or make_client(engine))
+    encoder = encoder or load_encoder(get_encoder_settings())
+    profiles = ProfileCache(backend, settings.users_index, settings.user_cache_ttl_s, settings.user_cache_size)
+    metrics = ApiMetrics()
+    metrics.watch_caches({
+        "query_vectors": lambda: encoder.query_cache_stats,
+        "user_profiles": lambda: (profiles.hits, profiles.misses),
+    })  # fmt: skip
+    app.state.settings = settings
+    app.state.backend = backend
+    app.state.encoder = encoder
+    app.state.metrics = metrics
+    app.state.search = SearchService(backend, encoder, profiles, settings)
+
+    app.include_router(search.router)
+    app.include_router(health.router)
+    _install_error_handling(app, metrics)
+    _install_request_log(app)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"])  # fmt: skip
+    return app
+
+
+def _install_error_handling(app: FastAPI, metrics: ApiMetrics) -> None:
+    def respond(request: Request, error: QueryApiError) -> JSONResponse:
+        metrics.errors.labels(code=error.code).inc()
+        headers = (
+            {"Retry-After": str(app.state.settings.retry_after_s)} if isinstance(error, SearchUnavailableError) else {}
+        )
+        body = {"error": {"code": error.code, "message": error.message, "field": error.field}}
+        return JSONResponse(body, status_code=error.status_code, headers=headers)
+
+    async def on_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, QueryApiError)
+        return respond(request, exc)
+
+    async def on_invalid(request: Request, exc: Exception) -> JSONResponse:
+        # FastAPI's own validation errors speak the same language as ours.
+        assert isinstance(exc, RequestValidationError)
+        return respond(request, _as_api_error(exc))
+
+    app.add_exception_handler(QueryApiError, on_error)
+    app.add_exception_handler(RequestValidationError, on_invalid)
+
+
+def _as_api_error(exc: RequestValidationError) -> QueryApiError:
+    error = exc.errors()[0]
+    loc = [str(part) for part in error["loc"] if part not in ("body", "query")]
+    field = ".".join(loc) or "request"
+    if error["type"] == "extra_forbidden" and loc[:1] == ["filters"]:
+        return UnknownFilterError(
+            f"Unknown filter {field}; filters are category, brand, price, availability.", field=field
+        )
+    if loc[:2] == ["filters", "price"]:
+        return MalformedPriceRangeError(f"{field}: {error['msg']}.", field=field)
+    if error["type"] == "extra_forbidden":
+        return InvalidParameterError(f"Unknown field {field}.", field=field)
+    return InvalidParameterError(f"{field}: {error['msg']}.", field=field)
+
+
+def _install_request_log(app: FastAPI) -> None:
+    @app.middleware("http")
+    async def request_log(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request_id
+        log.info(json.dumps({
+            "request_id": request_id, "method": request.method, "path": request.url.path,
+            "status": response.status_code, "ms": round((time.perf_counter() - started) * 1000, 2),
+        }))  # fmt: skip
+        return response

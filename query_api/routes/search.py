@@ -1,0 +1,89 @@
+"""`/search`: GET with query parameters, POST with a JSON body; both answer a `SearchResponse`."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import ValidationError
+
+from aisle.product import Availability
+from query_api.deps import MetricsDep, SearchServiceDep, require_api_key
+from query_api.errors import MalformedPriceRangeError, UnknownFilterError
+from query_api.schemas import Facet, Fusion, Mode, PriceRange, SearchFilters, SearchRequest, SearchResponse
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/search", tags=["search"], dependencies=[Depends(require_api_key)])
+
+GET_PARAMETERS = {
+    "q", "user_id", "size", "from", "category", "brand", "price", "availability", "facets", "mode", "fusion",
+    "lexical_weight", "rank_constant", "explain",
+}  # fmt: skip
+FILTER_FIELDS = ("category", "brand", "price", "availability")
+
+
+def parse_price(text: str) -> PriceRange:
+    """`10-50`, `10-` or `-50` as a price range.
+
+    Raises:
+        MalformedPriceRangeError: anything else, or min above max.
+    """
+    low, sep, high = text.partition("-")
+    try:
+        if not sep:
+            raise ValueError("no '-'")
+        return PriceRange(min=float(low) if low.strip() else None, max=float(high) if high.strip() else None)
+    except (ValueError, ValidationError) as exc:
+        raise MalformedPriceRangeError(
+            f"price {text!r} is not a range: write min-max (e.g. 10-50), 10- or -50, with min ≤ max.", field="price"
+        ) from exc
+
+
+@router.get("", response_model=SearchResponse, response_model_by_alias=True)
+def search_get(
+    request: Request,
+    service: SearchServiceDep,
+    metrics: MetricsDep,
+    q: Annotated[str, Query(min_length=1, description="What the shopper typed.")],
+    user_id: str | None = None,
+    size: Annotated[int, Query(ge=1)] = 10,
+    from_: Annotated[int, Query(alias="from", ge=0)] = 0,
+    category: Annotated[str | None, Query(description="Category path prefix, e.g. `Tools > Power Tools`.")] = None,
+    brand: Annotated[list[str] | None, Query()] = None,
+    price: Annotated[str | None, Query(description="`min-max`, `min-` or `-max`.")] = None,
+    availability: Annotated[list[Availability] | None, Query()] = None,
+    facets: Annotated[list[Facet] | None, Query()] = None,
+    mode: Mode | None = None,
+    fusion: Fusion | None = None,
+    lexical_weight: Annotated[float | None, Query(ge=0, le=1)] = None,
+    rank_constant: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    explain: bool = False,
+) -> SearchResponse:
+    """Search with query parameters (repeat `brand`, `availability` and `facets` for several values)."""
+    unknown = sorted(set(request.query_params) - GET_PARAMETERS)
+    if unknown:
+        raise UnknownFilterError(
+            f"Unknown parameter(s) {', '.join(unknown)}; filters are {', '.join(FILTER_FIELDS)}.", field=unknown[0]
+        )
+    search = SearchRequest.model_validate({
+        "q": q, "user_id": user_id, "size": size, "from": from_, "facets": facets or [], "mode": mode,
+        "fusion": fusion, "lexical_weight": lexical_weight, "rank_constant": rank_constant, "explain": explain,
+        "filters": SearchFilters(category=category, brand=brand or [], availability=availability or [],
+                                 price=parse_price(price) if price else None),
+    })  # fmt: skip
+    return _run(service, metrics, search)
+
+
+@router.post("", response_model=SearchResponse, response_model_by_alias=True)
+def search_post(body: SearchRequest, service: SearchServiceDep, metrics: MetricsDep) -> SearchResponse:
+    """Search with a JSON body."""
+    return _run(service, metrics, body)
+
+
+def _run(service: SearchServiceDep, metrics: MetricsDep, search: SearchRequest) -> SearchResponse:
+    started = time.perf_counter()
+    response = service.search(search)
+    metrics.latency.labels(mode=response.mode_used.value).observe(time.perf_counter() - started)
+    return response

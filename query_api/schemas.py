@@ -1,0 +1,161 @@
+"""Request and response models of the search API (they are the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from aisle.product import Availability
+
+__all__ = [
+    "Facet",
+    "FacetBucket",
+    "Fusion",
+    "Hit",
+    "HitExplanation",
+    "Mode",
+    "Personalization",
+    "PriceRange",
+    "SearchFilters",
+    "SearchRequest",
+    "SearchResponse",
+]
+
+
+class Mode(StrEnum):
+    """What ranks the results."""
+
+    BM25 = "bm25"
+    DENSE = "dense"
+    HYBRID = "hybrid"
+    PERSONALIZED = "personalized"
+
+
+class Fusion(StrEnum):
+    """How BM25 and dense scores are blended in hybrid modes."""
+
+    MINMAX = "minmax"  # min-max normalize each, then a weighted mean
+    RRF = "rrf"  # reciprocal rank fusion
+
+
+class Facet(StrEnum):
+    """Facets a request may ask for."""
+
+    CATEGORY = "category"
+    BRAND = "brand"
+    PRICE = "price"
+    AVAILABILITY = "availability"
+
+
+class PriceRange(BaseModel):
+    """Inclusive price bounds; either may be open."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min: float | None = Field(default=None, ge=0)
+    max: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PriceRange:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"price min {self.min} is above max {self.max}")
+        return self
+
+
+class SearchFilters(BaseModel):
+    """Filters applied to every part of the query."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: str | None = Field(default=None, description="Category path prefix, e.g. `Tools > Power Tools`.")
+    brand: list[str] = Field(default=[], description="Any of these brands.")
+    price: PriceRange | None = None
+    availability: list[Availability] = Field(default=[], description="Any of these stock states.")
+
+
+class SearchRequest(BaseModel):
+    """A search, as POSTed to `/search` (GET takes the same as query parameters)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    q: str = Field(min_length=1, description="What the shopper typed.")
+    user_id: str | None = Field(default=None, max_length=256, description="The shopper, for personalization.")
+    size: int = Field(default=10, ge=1, description="Hits per page.")
+    from_: int = Field(default=0, ge=0, alias="from", description="Hits to skip (page × size).")
+    filters: SearchFilters = Field(default_factory=SearchFilters)
+    facets: list[Facet] = Field(default=[], description="Facets to count over the matching products.")
+    mode: Mode | None = Field(default=None, description="Ranking mode; default `personalized`.")
+    fusion: Fusion | None = Field(default=None, description="Blend of BM25 and dense scores; default `minmax`.")
+    lexical_weight: float | None = Field(default=None, ge=0, le=1, description="BM25 weight in min-max fusion.")
+    rank_constant: int | None = Field(default=None, ge=1, le=10_000, description="RRF rank constant.")
+    explain: bool = Field(default=False, description="Explain each hit's score.")
+
+
+class HitExplanation(BaseModel):
+    """Why a hit scored what it did."""
+
+    lexical_score: float | None = Field(description="Raw BM25 score (None: not matched lexically).")
+    semantic_score: float | None = Field(description="Raw k-NN score with the query vector used.")
+    lexical_normalized: float | None = None
+    semantic_normalized: float | None = None
+    lexical_weight: float | None = None
+    semantic_weight: float | None = None
+    rank_constant: int | None = None
+    fused_score: float
+    semantic_score_unpersonalized: float | None = Field(
+        default=None, description="k-NN score the plain query vector would have given."
+    )
+    personal_delta: float | None = Field(
+        default=None, description="How much the personal signal moved the semantic score."
+    )
+
+
+class Hit(BaseModel):
+    """One product in the results."""
+
+    id: str
+    title: str
+    brand: str | None = None
+    category: str | None = None
+    price: float | None = None
+    currency: str | None = None
+    availability: str | None = None
+    image_url: str | None = None
+    score: float
+    explanation: HitExplanation | None = None
+
+
+class FacetBucket(BaseModel):
+    """One facet value and how many matching products have it."""
+
+    value: str
+    count: int
+
+
+class Personalization(BaseModel):
+    """Whether the shopper's history shaped the ranking, and if not, why."""
+
+    requested: bool
+    applied: bool
+    reason: str
+    history_size: int = 0
+
+
+class SearchResponse(BaseModel):
+    """One page of results."""
+
+    query: str
+    mode: Mode = Field(description="The mode requested.")
+    mode_used: Mode = Field(description="The mode that ranked (personalized falls back to hybrid).")
+    fusion: Fusion | None
+    fused_in: str | None = Field(
+        description="`opensearch` (search pipeline) or `service` (client-side), for hybrid modes."
+    )
+    total: int
+    size: int
+    from_: int = Field(serialization_alias="from")
+    hits: list[Hit]
+    facets: dict[str, list[FacetBucket]]
+    personalization: Personalization
+    took_ms: float

@@ -1,0 +1,74 @@
+"""OpenSearch query bodies. The shopper's text only ever reaches OpenSearch as match text."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from query_api.schemas import Facet, SearchFilters
+
+__all__ = ["PRICE_BUCKETS", "aggregations", "filter_clauses", "hybrid", "knn", "lexical"]
+
+LEXICAL_FIELDS = ["title^3", "title.plain^1.5", "brand.text^2", "description"]
+PRICE_BUCKETS = [(None, 25.0), (25.0, 50.0), (50.0, 100.0), (100.0, 250.0), (250.0, None)]
+# The category path is stored with ">" between levels (path_hierarchy); requests use " > ".
+_TREE_SEPARATOR = ">"
+
+
+def category_key(path: str) -> str:
+    """`Tools > Power Tools` as stored in `category_tree`: `Tools>Power Tools`."""
+    return _TREE_SEPARATOR.join(part.strip() for part in path.split(">") if part.strip())
+
+
+def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
+    """Filter clauses for every part of a query."""
+    clauses: list[dict[str, Any]] = []
+    if filters.category:
+        clauses.append({"term": {"category_tree": category_key(filters.category)}})
+    if filters.brand:
+        clauses.append({"terms": {"brand": filters.brand}})
+    if filters.price and (filters.price.min is not None or filters.price.max is not None):
+        bounds = {k: v for k, v in (("gte", filters.price.min), ("lte", filters.price.max)) if v is not None}
+        clauses.append({"range": {"price": bounds}})
+    if filters.availability:
+        clauses.append({"terms": {"availability": [a.value for a in filters.availability]}})
+    return clauses
+
+
+def lexical(text: str, filters: list[dict[str, Any]]) -> dict[str, Any]:
+    """BM25 over title, brand and description."""
+    match = {"multi_match": {"query": text, "fields": LEXICAL_FIELDS, "type": "best_fields", "tie_breaker": 0.3}}
+    return {"bool": {"must": [match], "filter": filters}} if filters else match
+
+
+def knn(vector: npt.NDArray[np.float32], k: int, filters: list[dict[str, Any]]) -> dict[str, Any]:
+    """The `k` nearest products to `vector`, filtered during the search (not after it)."""
+    clause: dict[str, Any] = {"vector": [round(float(x), 6) for x in vector], "k": k}
+    if filters:
+        clause["filter"] = {"bool": {"filter": filters}}
+    return {"knn": {"vector": clause}}
+
+
+def hybrid(text: str, vector: npt.NDArray[np.float32], depth: int, filters: list[dict[str, Any]]) -> dict[str, Any]:
+    """BM25 and k-NN as the two sub-queries of one `hybrid` query, paged within `depth`."""
+    return {"hybrid": {"queries": [lexical(text, filters), knn(vector, depth, filters)], "pagination_depth": depth}}
+
+
+def aggregations(facets: list[Facet], category: str | None) -> dict[str, Any]:
+    """Aggregations for the requested facets; categories one level below the `category` filter."""
+    aggs: dict[str, Any] = {}
+    for facet in facets:
+        if facet is Facet.CATEGORY:
+            prefix = re.escape(category_key(category)) + _TREE_SEPARATOR if category else ""
+            aggs["category"] = {"terms": {"field": "category_tree", "include": prefix + "[^>]+", "size": 30}}
+        elif facet is Facet.BRAND:
+            aggs["brand"] = {"terms": {"field": "brand", "size": 20}}
+        elif facet is Facet.AVAILABILITY:
+            aggs["availability"] = {"terms": {"field": "availability", "size": 10}}
+        elif facet is Facet.PRICE:
+            ranges = [{k: v for k, v in (("from", lo), ("to", hi)) if v is not None} for lo, hi in PRICE_BUCKETS]
+            aggs["price"] = {"range": {"field": "price", "ranges": ranges}}
+    return aggs

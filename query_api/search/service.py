@@ -1,0 +1,350 @@
+"""One search request, start to finish: checks, personalization, the query, fusion, facets, explanations."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from encoders import Encoder
+from query_api.errors import InvalidParameterError, QueryTooLongError
+from query_api.schemas import (
+    Facet,
+    FacetBucket,
+    Fusion,
+    Hit,
+    HitExplanation,
+    Mode,
+    Personalization,
+    SearchRequest,
+    SearchResponse,
+)
+from query_api.search import dsl
+from query_api.search.backend import NEURAL_SEARCH_PLUGIN, SearchBackend
+from query_api.search.fusion import Fused, minmax_fuse, rrf_fuse
+from query_api.search.profiles import ProfileCache, UserProfile
+from query_api.settings import QueryApiSettings
+
+__all__ = ["SearchService", "pipeline_name", "pipeline_processor"]
+
+SOURCE_FIELDS = ["id", "title", "brand", "category_path", "price", "currency", "availability", "image_url"]
+Vector = npt.NDArray[np.float32]
+
+
+def pipeline_name(fusion: Fusion, lexical_weight: float, rank_constant: int) -> str:
+    """The named pipeline for a fusion setting, e.g. `aisle-minmax-0.30` or `aisle-rrf-60`."""
+    return f"aisle-minmax-{lexical_weight:.2f}" if fusion is Fusion.MINMAX else f"aisle-rrf-{rank_constant}"
+
+
+def pipeline_processor(fusion: Fusion, lexical_weight: float, rank_constant: int) -> dict[str, Any]:
+    """The phase-results processor implementing a fusion setting."""
+    if fusion is Fusion.MINMAX:
+        weights = [lexical_weight, 1 - lexical_weight]
+        return {"normalization-processor": {
+            "normalization": {"technique": "min_max"},
+            "combination": {"technique": "arithmetic_mean", "parameters": {"weights": weights}},
+        }}  # fmt: skip
+    return {"score-ranker-processor": {"combination": {"technique": "rrf", "rank_constant": rank_constant}}}
+
+
+@dataclass(frozen=True)
+class _Plan:
+    mode: Mode
+    fusion: Fusion
+    lexical_weight: float
+    rank_constant: int
+    personalization: Personalization
+    vector: Vector | None
+    plain_vector: Vector | None
+
+
+class SearchService:
+    """Answers `SearchRequest`s.
+
+    Args:
+        backend: OpenSearch.
+        encoder: Query encoder (with its LRU cache).
+        profiles: User profiles.
+        settings: API settings; `fusion_in_opensearch` unset means: detect the neural-search plugin.
+    """
+
+    def __init__(
+        self, backend: SearchBackend, encoder: Encoder, profiles: ProfileCache, settings: QueryApiSettings
+    ) -> None:
+        self._backend = backend
+        self._encoder = encoder
+        self._profiles = profiles
+        self._settings = settings
+        self.fuse_in_opensearch: bool | None = None
+        self._named_pipelines: frozenset[str] = frozenset()
+
+    def prepare(self) -> None:
+        """Decide where hybrid scores are fused and create the default search pipelines (idempotent).
+
+        Runs at start-up and again before the first hybrid search if OpenSearch was down then.
+
+        Raises:
+            SearchUnavailableError: OpenSearch is not reachable.
+        """
+        settings = self._settings
+        in_opensearch = settings.fusion_in_opensearch
+        if in_opensearch is None:
+            in_opensearch = NEURAL_SEARCH_PLUGIN in self._backend.plugins()
+        named = set()
+        if in_opensearch:
+            for fusion in Fusion:
+                name = pipeline_name(fusion, settings.lexical_weight, settings.rank_constant)
+                self._backend.put_pipeline(
+                    name, pipeline_processor(fusion, settings.lexical_weight, settings.rank_constant)
+                )
+                named.add(name)
+        self._named_pipelines = frozenset(named)
+        self.fuse_in_opensearch = in_opensearch
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Run one search.
+
+        Raises:
+            InvalidParameterError: bounds exceeded (size, from, query length).
+            SearchUnavailableError: OpenSearch is down or slow.
+        """
+        started = time.perf_counter()
+        self._check(request)
+        plan = self._plan(request)
+        filters = dsl.filter_clauses(request.filters)
+        aggs = dsl.aggregations(request.facets, request.filters.category)
+        fused_in: str | None = None
+        if plan.mode is Mode.BM25:
+            hits, total, raw_aggs = self._single(dsl.lexical(request.q, filters), request, aggs)
+            explained: dict[str, HitExplanation] = {}
+        elif plan.mode is Mode.DENSE:
+            assert plan.vector is not None
+            knn = dsl.knn(plan.vector, self._settings.pagination_depth, filters)
+            hits, total, raw_aggs = self._single(knn, request, aggs)
+            explained = {}
+        elif self._fusion_in_opensearch():
+            fused_in = "opensearch"
+            hits, total, raw_aggs = self._hybrid_in_opensearch(request, plan, filters, aggs)
+            explained = self._explain(request, plan, filters, [h["_id"] for h in hits]) if request.explain else {}
+        else:
+            fused_in = "service"
+            hits, total, raw_aggs, explained = self._hybrid_in_service(request, plan, filters, aggs)
+        return SearchResponse(
+            query=request.q,
+            mode=request.mode or self._settings.default_mode,
+            mode_used=plan.mode,
+            fusion=plan.fusion if plan.mode in (Mode.HYBRID, Mode.PERSONALIZED) else None,
+            fused_in=fused_in,
+            total=total,
+            size=request.size,
+            from_=request.from_,
+            hits=[_hit(h, explained.get(h["_id"])) for h in hits],
+            facets=_facets(raw_aggs, request.facets),
+            personalization=plan.personalization,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+    def _fusion_in_opensearch(self) -> bool:
+        if self.fuse_in_opensearch is None:
+            self.prepare()
+        return bool(self.fuse_in_opensearch)
+
+    def _check(self, request: SearchRequest) -> None:
+        settings = self._settings
+        if len(request.q) > settings.max_query_chars:
+            raise QueryTooLongError(
+                f"q is {len(request.q)} characters long; the limit is {settings.max_query_chars}.", field="q"
+            )
+        if request.size > settings.max_size:
+            raise InvalidParameterError(f"size {request.size} is above the limit of {settings.max_size}.", field="size")
+        if request.from_ + request.size > settings.pagination_depth:
+            raise InvalidParameterError(
+                f"from + size = {request.from_ + request.size} goes past the {settings.pagination_depth} results that "
+                "can be paged through; narrow the query with filters instead.",
+                field="from",
+            )
+
+    def _plan(self, request: SearchRequest) -> _Plan:
+        settings = self._settings
+        mode = request.mode or settings.default_mode
+        requested = mode is Mode.PERSONALIZED
+        profile: UserProfile | None = None
+        if not requested:
+            reason = f"mode {mode.value} is not personalized"
+        elif request.user_id is None:
+            reason = "no user_id was given"
+        else:
+            profile = self._profiles.get(request.user_id)
+            reason = (
+                "unknown user" if profile is None
+                else "no purchase history (cold user)" if profile.vector is None
+                else "purchase history applied"
+            )  # fmt: skip
+        applied = profile is not None and profile.vector is not None
+        if requested and not applied:
+            mode = Mode.HYBRID
+        plain = self._encoder.encode_query(request.q) if mode is not Mode.BM25 else None
+        vector = plain
+        if applied and plain is not None:
+            assert profile is not None and profile.vector is not None
+            vector = _personalize(plain, profile.vector, settings.personal_weight)
+        personalization = Personalization(
+            requested=requested, applied=applied, reason=reason, history_size=profile.history_size if profile else 0
+        )
+        return _Plan(
+            mode=mode,
+            fusion=request.fusion or settings.default_fusion,
+            lexical_weight=settings.lexical_weight if request.lexical_weight is None else request.lexical_weight,
+            rank_constant=request.rank_constant or settings.rank_constant,
+            personalization=personalization,
+            vector=vector,
+            plain_vector=plain,
+        )
+
+    def _single(
+        self, query: dict[str, Any], request: SearchRequest, aggs: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
+        body = {"query": query, "from": request.from_, "size": request.size, "_source": SOURCE_FIELDS, "aggs": aggs}
+        result = self._backend.search(self._settings.alias, body)
+        return result["hits"]["hits"], result["hits"]["total"]["value"], result.get("aggregations", {})
+
+    def _hybrid_in_opensearch(
+        self, request: SearchRequest, plan: _Plan, filters: list[dict[str, Any]], aggs: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
+        assert plan.vector is not None
+        depth = self._settings.pagination_depth
+        body: dict[str, Any] = {
+            "query": dsl.hybrid(request.q, plan.vector, depth, filters),
+            "from": request.from_, "size": request.size, "_source": SOURCE_FIELDS, "aggs": aggs,
+        }  # fmt: skip
+        name = pipeline_name(plan.fusion, plan.lexical_weight, plan.rank_constant)
+        pipeline = None
+        if name in self._named_pipelines:
+            pipeline = name
+        else:
+            # A fusion setting without a named pipeline runs through a temporary one in the body.
+            processor = pipeline_processor(plan.fusion, plan.lexical_weight, plan.rank_constant)
+            body["search_pipeline"] = {"phase_results_processors": [processor]}
+        result = self._backend.search(self._settings.alias, body, pipeline)
+        return result["hits"]["hits"], result["hits"]["total"]["value"], result.get("aggregations", {})
+
+    def _sub_queries(
+        self, request: SearchRequest, vector: Vector, filters: list[dict[str, Any]]
+    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        depth = self._settings.pagination_depth
+        lexical = self._backend.search(
+            self._settings.alias, {"query": dsl.lexical(request.q, filters), "size": depth, "_source": False}
+        )
+        semantic = self._backend.search(
+            self._settings.alias, {"query": dsl.knn(vector, depth, filters), "size": depth, "_source": False}
+        )
+        return _ranked(lexical), _ranked(semantic)
+
+    def _fuse(self, plan: _Plan, lexical: list[tuple[str, float]], semantic: list[tuple[str, float]]) -> list[Fused]:
+        if plan.fusion is Fusion.MINMAX:
+            return minmax_fuse(lexical, semantic, plan.lexical_weight, 1 - plan.lexical_weight)
+        return rrf_fuse(lexical, semantic, plan.rank_constant)
+
+    def _hybrid_in_service(
+        self, request: SearchRequest, plan: _Plan, filters: list[dict[str, Any]], aggs: dict[str, Any]
+    ) -> tuple[list[dict[str, Any]], int, dict[str, Any], dict[str, HitExplanation]]:
+        assert plan.vector is not None
+        lexical, semantic = self._sub_queries(request, plan.vector, filters)
+        fused = self._fuse(plan, lexical, semantic)
+        page = fused[request.from_ : request.from_ + request.size]
+        ids = [f.id for f in page]
+        sources = self._backend.search(
+            self._settings.alias, {"query": {"ids": {"values": ids}}, "size": len(ids), "_source": SOURCE_FIELDS}
+        )
+        by_id = {h["_id"]: h for h in sources["hits"]["hits"]}
+        hits = [{**by_id[f.id], "_score": f.score} for f in page if f.id in by_id]
+        raw_aggs: dict[str, Any] = {}
+        if aggs:
+            matching = {
+                "bool": {
+                    "should": [
+                        dsl.lexical(request.q, filters),
+                        dsl.knn(plan.vector, self._settings.pagination_depth, filters),
+                    ]
+                }
+            }
+            raw_aggs = self._backend.search(self._settings.alias, {"query": matching, "size": 0, "aggs": aggs}).get(
+                "aggregations", {}
+            )
+        explained = self._explanations(plan, page, ids, filters) if request.explain else {}
+        return hits, len(fused), raw_aggs, explained
+
+    def _explain(
+        self, request: SearchRequest, plan: _Plan, filters: list[dict[str, Any]], ids: list[str]
+    ) -> dict[str, HitExplanation]:
+        assert plan.vector is not None
+        lexical, semantic = self._sub_queries(request, plan.vector, filters)
+        fused = {f.id: f for f in self._fuse(plan, lexical, semantic)}
+        return self._explanations(plan, [fused[i] for i in ids if i in fused], ids, filters)
+
+    def _explanations(
+        self, plan: _Plan, page: list[Fused], ids: list[str], filters: list[dict[str, Any]]
+    ) -> dict[str, HitExplanation]:
+        unpersonalized: dict[str, float] = {}
+        if plan.personalization.applied and plan.plain_vector is not None and ids:
+            # The plain query vector's own k-NN scores for these hits, from OpenSearch itself.
+            only = [*filters, {"ids": {"values": ids}}]
+            result = self._backend.search(
+                self._settings.alias,
+                {"query": dsl.knn(plan.plain_vector, len(ids), only), "size": len(ids), "_source": False},
+            )
+            unpersonalized = dict(_ranked(result))
+        minmax = plan.fusion is Fusion.MINMAX
+        explanations = {}
+        for f in page:
+            plain = unpersonalized.get(f.id)
+            explanations[f.id] = HitExplanation(
+                lexical_score=f.lexical, semantic_score=f.semantic,
+                lexical_normalized=f.lexical_normalized, semantic_normalized=f.semantic_normalized,
+                lexical_weight=plan.lexical_weight if minmax else None,
+                semantic_weight=1 - plan.lexical_weight if minmax else None,
+                rank_constant=None if minmax else plan.rank_constant,
+                fused_score=f.score,
+                semantic_score_unpersonalized=plain,
+                personal_delta=(f.semantic - plain) if f.semantic is not None and plain is not None else None,
+            )  # fmt: skip
+        return explanations
+
+
+def _personalize(query: Vector, user: Vector, weight: float) -> Vector:
+    """The query vector pulled toward the shopper's taste, back on the unit sphere."""
+    mixed = query + weight * user
+    result: Vector = (mixed / np.linalg.norm(mixed)).astype(np.float32)
+    return result
+
+
+def _ranked(result: dict[str, Any]) -> list[tuple[str, float]]:
+    return [(h["_id"], float(h["_score"])) for h in result["hits"]["hits"]]
+
+
+def _hit(raw: dict[str, Any], explanation: HitExplanation | None) -> Hit:
+    source = raw.get("_source", {})
+    return Hit(
+        id=raw["_id"], title=source.get("title", ""), brand=source.get("brand"), category=source.get("category_path"),
+        price=source.get("price"), currency=source.get("currency"), availability=source.get("availability"),
+        image_url=source.get("image_url"), score=float(raw.get("_score") or 0.0), explanation=explanation,
+    )  # fmt: skip
+
+
+def _facets(aggs: dict[str, Any], facets: list[Facet]) -> dict[str, list[FacetBucket]]:
+    out: dict[str, list[FacetBucket]] = {}
+    for name, agg in aggs.items():
+        buckets = agg.get("buckets", [])
+        if name == "price":
+            out[name] = [FacetBucket(value=b["key"], count=b["doc_count"]) for b in buckets]
+        else:
+            key = name if not name.startswith("category_") else name
+            out[key] = [
+                FacetBucket(value=str(b["key"]).replace(">", " > "), count=b["doc_count"])
+                for b in buckets
+                if b["doc_count"]
+            ]
+    return {k: v for k, v in out.items() if v or k in {f.value for f in facets}}

@@ -1,0 +1,48 @@
+"""Query API settings, read from `AISLE_API_*` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from query_api.schemas import Fusion, Mode
+
+__all__ = ["QueryApiSettings", "get_settings"]
+
+
+class QueryApiSettings(BaseSettings):
+    """How the search service searches, and what it accepts."""
+
+    model_config = SettingsConfigDict(env_prefix="AISLE_API_", env_file=".env", extra="ignore", env_ignore_empty=True)
+
+    host: str = Field(default="127.0.0.1", description="Address `aisle serve` binds.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `aisle serve` binds.")
+    alias: str = Field(default="products", description="Product alias searched.")
+    users_index: str = Field(default="users", description="User profiles alias.")
+    default_mode: Mode = Field(default=Mode.PERSONALIZED, description="Mode when a request names none.")
+    default_fusion: Fusion = Field(default=Fusion.MINMAX, description="Fusion when a request names none.")
+    lexical_weight: float = Field(default=0.3, ge=0, le=1, description="BM25 weight in min-max fusion.")
+    rank_constant: int = Field(default=60, ge=1, le=10_000, description="RRF rank constant.")
+    personal_weight: float = Field(
+        default=0.5, ge=0, le=5, description="How far the user vector pulls the query vector."
+    )
+    pagination_depth: int = Field(default=100, ge=10, le=10_000, description="Results per sub-query fused and paged.")
+    max_size: int = Field(default=100, ge=1, description="Largest page size.")
+    max_query_chars: int = Field(default=256, ge=1, description="Longest accepted query.")
+    timeout_s: float = Field(default=5.0, gt=0, description="OpenSearch request timeout.")
+    retry_after_s: int = Field(default=5, ge=1, description="Retry-After sent with a 503.")
+    user_cache_ttl_s: float = Field(default=60.0, ge=0, description="How long a user profile is cached.")
+    user_cache_size: int = Field(default=10_000, ge=0, description="User profiles cached at most.")
+    api_key: str | None = Field(default=None, description="When set, requests need it in the X-API-Key header.")
+    cors_origins: list[str] = Field(default=[], description="Origins allowed to call the API from a browser.")
+    fusion_in_opensearch: bool | None = Field(
+        default=None, description="Force fusion inside OpenSearch (true) or in the service (false); unset: detect."
+    )
+
+
+@lru_cache
+def get_settings() -> QueryApiSettings:
+    """The process-wide API settings (read once)."""
+    return QueryApiSettings()
