@@ -47,7 +47,10 @@ def pipeline_processor(fusion: Fusion, lexical_weight: float, rank_constant: int
             "normalization": {"technique": "min_max"},
             "combination": {"technique": "arithmetic_mean", "parameters": {"weights": weights}},
         }}  # fmt: skip
-    return {"score-ranker-processor": {"combination": {"technique": "rrf", "rank_constant": rank_constant}}}
+    # 2.19 reads the constant from `parameters`; a top-level `rank_constant` is silently ignored.
+    return {
+        "score-ranker-processor": {"combination": {"technique": "rrf", "parameters": {"rank_constant": rank_constant}}}
+    }
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,7 @@ def test_hybrid_rrf_fusion_rewards_agreement(opensearch: TestEngine, index_name:
         pipeline,
         {
             "score-ranker-processor": {
-                "combination": {"technique": "rrf", "rank_constant": 60},
+                "combination": {"technique": "rrf", "parameters": {"rank_constant": 60}},
             }
         },
     )
