@@ -14,6 +14,7 @@ from aisle.errors import AisleError
 from aisle.opensearch import ManagedNode, describe, find_java, get_engine_settings, install_distribution, make_client
 from aisle.opensearch.image import build_image, build_python_base_image
 from aisle.quickstart import SAMPLE_INDEX, bring_up, take_down
+from encoders.cli import app as encoders_app
 from indexer.cli import app as index_app
 
 __all__ = ["app", "main"]
@@ -26,6 +27,7 @@ app = typer.Typer(
 opensearch_app = typer.Typer(help="The managed local OpenSearch node.", no_args_is_help=True)
 app.add_typer(opensearch_app, name="opensearch")
 app.add_typer(index_app, name="index")
+app.add_typer(encoders_app, name="encoders")
 image_app = typer.Typer(help="Container images built from Debian packages (no registry needed).", no_args_is_help=True)
 app.add_typer(image_app, name="image")
 

@@ -1,0 +1,40 @@
+"""`aisle encoders …`: export models for serving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from encoders.export import export_model
+from encoders.loading import BASE_MODEL_ID, base_model_dir
+from encoders.text import DEFAULT_TEMPLATE, ProductTextTemplate
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Product, query and user encoders.", no_args_is_help=True)
+out = Console(soft_wrap=True)
+
+
+@app.command("export")
+def export(
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write (replaced if it exists).")],
+    model: Annotated[
+        Path | None, typer.Option(help="A sentence-transformers model directory; default: the base.")
+    ] = None,
+    model_id: Annotated[
+        str | None, typer.Option(help="Name recorded in the fingerprint; default: the folder name.")
+    ] = None,
+    template: Annotated[str, typer.Option(help="Product text template.")] = DEFAULT_TEMPLATE,
+    attribute: Annotated[
+        list[str] | None, typer.Option(help="Attribute keys the template's {attributes} shows.")
+    ] = None,
+) -> None:
+    """Write a serving directory: the model, ONNX fp32 and int8, and its fingerprint."""
+    source = model or base_model_dir()
+    name = model_id or (BASE_MODEL_ID if model is None else source.name)
+    fingerprint = export_model(source, out_dir, name, ProductTextTemplate(template, tuple(attribute or ())))
+    out.print(f"exported {name} to {out_dir}; fingerprint {fingerprint.value}")
+    out.print(f"serve it with AISLE_ENCODER_MODEL_DIR={out_dir}")
