@@ -1,0 +1,174 @@
+"""Search API latency on the Home Depot index, beside bare OpenSearch BM25 for the same queries.
+
+    python benchmarks/api_latency.py --model DIR [--requests 10000] [--concurrency 1 4 16]
+
+Needs the Home Depot catalog indexed under alias `products` with the same model
+(`aisle index build --catalog …/products.csv.gz --format home-depot`, AISLE_ENCODER_MODEL_DIR=DIR).
+It starts `aisle serve` itself. Shopper histories do not exist for Home Depot, so the
+personalized mode runs over SIMULATED shoppers: each buys 3-20 products judged highly relevant
+(≥ 2.5) for 1-3 seeded random queries; they are written to the `users` alias first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import gzip
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from aisle.opensearch import get_engine_settings, make_client, resolve_url
+from benchmarks.common import data_dir, write_result
+from indexer import IndexerSettings, IndexStore, RejectLog, build_users_index
+from indexer.catalog.reader import RawRow
+from query_api.search import dsl
+from query_api.search.service import SOURCE_FIELDS
+
+MODES = ["bm25", "dense", "hybrid", "personalized"]
+
+
+def simulated_shoppers(judgments: Path, count: int, seed: int) -> list[RawRow]:
+    """SIMULATED purchase events over real Home Depot judgments (see the module docstring)."""
+    relevant: dict[str, list[str]] = defaultdict(list)
+    with gzip.open(judgments, "rt", encoding="utf-8") as rows:
+        for row in csv.DictReader(rows):
+            if float(row["relevance"]) >= 2.5:
+                relevant[row["search_term"]].append(row["product_uid"])
+    queries = sorted(q for q, products in relevant.items() if len(products) >= 2)
+    rng = random.Random(seed)
+    events, line = [], 0
+    for user in range(count):
+        pool = [p for q in rng.sample(queries, rng.randint(1, 3)) for p in relevant[q]]
+        for day, product in enumerate(rng.choices(pool, k=rng.randint(3, 20))):
+            line += 1
+            timestamp = f"2026-{1 + day % 12:02d}-{1 + day % 28:02d}T12:00:00Z"
+            events.append(RawRow(line, {"user_id": f"sim-{user}", "product_id": product, "timestamp": timestamp}))
+    return events
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def run(
+    requests: list[tuple[str, dict[str, Any]]], concurrency: int, client: httpx.AsyncClient
+) -> tuple[list[float], int, float]:
+    latencies: list[float] = []
+    errors = 0
+    position = 0
+
+    async def worker() -> None:
+        nonlocal position, errors
+        while position < len(requests):
+            method_url, payload = requests[position]
+            position += 1
+            method, url = method_url.split(" ", 1)
+            started = time.perf_counter()
+            response = await (client.get(url, params=payload) if method == "GET" else client.post(url, json=payload))
+            latencies.append(time.perf_counter() - started)
+            errors += response.status_code != 200
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, errors, time.perf_counter() - started
+
+
+def percentile(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, required=True, help="the exported model the index was built with")
+    parser.add_argument("--requests", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--shoppers", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    hd = data_dir() / "home-depot"
+    engine = get_engine_settings()
+    opensearch_url = resolve_url(engine)
+    settings = IndexerSettings(max_reject_rate=1.0)
+    store = IndexStore(make_client(engine), settings)
+    users = build_users_index(store, "products", simulated_shoppers(hd / "judgments.csv.gz", args.shoppers, args.seed),
+                              RejectLog(settings.rejects_dir / "bench-users.jsonl"), settings)  # fmt: skip
+    print(f"SIMULATED shoppers: {users.users} written to {users.index} (see the docstring)", file=sys.stderr)
+
+    with gzip.open(hd / "judgments.csv.gz", "rt", encoding="utf-8") as rows:
+        queries = sorted({row["search_term"] for row in csv.DictReader(rows)})
+    random.Random(args.seed).shuffle(queries)
+    port = free_port()
+    env = {**os.environ, "AISLE_ENCODER_MODEL_DIR": str(args.model), "AISLE_API_USERS_INDEX": "users"}
+    server = subprocess.Popen([sys.executable, "-m", "aisle.cli", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    api = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if httpx.get(f"{api}/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        else:
+            raise SystemExit("the API did not become ready; is the Home Depot index built with --model?")
+        results = asyncio.run(measure(args, queries, api, opensearch_url))
+    finally:
+        server.terminate()
+        server.wait()
+    path = write_result(
+        "api_latency", {"requests": args.requests, "simulated_shoppers": users.users, "results": results}
+    )
+    bare = next(r for r in results if r["config"] == "bare-opensearch-bm25" and r["concurrency"] == 4)
+    personal = next(r for r in results if r["config"] == "personalized" and r["concurrency"] == 4)
+    print(f"results: {path}")
+    print(
+        f"personalized_p50_c4: {personal['p50_ms']:.1f} ms ({personal['p50_ms'] / bare['p50_ms']:.2f}x vs bare BM25 _search)"
+    )
+
+
+async def measure(args: argparse.Namespace, queries: list[str], api: str, opensearch_url: str) -> list[dict[str, Any]]:
+    rng = random.Random(args.seed)
+    results = []
+    limits = httpx.Limits(max_connections=max(args.concurrency) + 4)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        for concurrency in args.concurrency:
+            for config in ["bare-opensearch-bm25", *MODES]:
+                requests = []
+                for i in range(args.requests):
+                    q = queries[i % len(queries)]
+                    if config == "bare-opensearch-bm25":
+                        body = {"query": dsl.lexical(q, []), "size": 10, "_source": SOURCE_FIELDS}
+                        requests.append((f"POST {opensearch_url}/products/_search", body))
+                    else:
+                        params: dict[str, Any] = {"q": q, "mode": config, "size": 10}
+                        if config == "personalized":
+                            params["user_id"] = f"sim-{rng.randrange(args.shoppers)}"
+                        requests.append((f"GET {api}/search", params))
+                latencies, errors, seconds = await run(requests, concurrency, client)
+                row = {"config": config, "concurrency": concurrency, "requests": len(latencies), "errors": errors,
+                       "p50_ms": percentile(latencies, 50) * 1000, "p95_ms": percentile(latencies, 95) * 1000,
+                       "p99_ms": percentile(latencies, 99) * 1000, "throughput_rps": len(latencies) / seconds}  # fmt: skip
+                results.append(row)
+                print(f"{config:22} c={concurrency:<3} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f}  "
+                      f"p99 {row['p99_ms']:7.1f}  {row['throughput_rps']:7.1f} req/s  errors {errors}")  # fmt: skip
+    return results
+
+
+if __name__ == "__main__":
+    main()
