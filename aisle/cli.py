@@ -14,6 +14,7 @@ from aisle.errors import AisleError
 from aisle.opensearch import ManagedNode, describe, find_java, get_engine_settings, install_distribution, make_client
 from aisle.opensearch.image import build_image, build_python_base_image
 from aisle.quickstart import SAMPLE_INDEX, bring_up, take_down
+from aisle.simulate import StoreConfig, simulate, write_store
 from encoders.cli import app as encoders_app
 from indexer.cli import app as index_app
 
@@ -110,6 +111,24 @@ def up() -> None:
 def down() -> None:
     """Stop everything `aisle up` started."""
     out.print("Stopped." if take_down(get_engine_settings()) else "Nothing was running.")
+
+
+@app.command("simulate")
+def simulate_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for catalog, events, sessions, qrels.")],
+    products: Annotated[int, typer.Option(min=100, help="Catalog size.")] = 50_000,
+    shoppers: Annotated[int, typer.Option(min=10, help="Number of shoppers.")] = 2_000,
+    sessions: Annotated[int, typer.Option(min=1, help="Search sessions per shopper.")] = 2,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same store.")] = 42,
+) -> None:
+    """Generate the SIMULATED store: catalog, shoppers' purchases, search sessions and ground truth."""
+    store = simulate(StoreConfig(products=products, shoppers=shoppers, sessions_per_shopper=sessions, seed=seed))
+    files = write_store(store, out_dir)
+    counts = (f"{len(store.products):,} products, {len(store.events):,} purchases by {len(store.shoppers):,} "
+              f"shoppers, {len(store.sessions):,} searches")  # fmt: skip
+    out.print(f"SIMULATED store (seed {seed}) in {out_dir}: {counts}")
+    out.print(f"index it: aisle index build --catalog {files['catalog.jsonl']} && "
+              f"aisle index users --events {files['events.jsonl']}")  # fmt: skip
 
 
 @app.command("serve")
