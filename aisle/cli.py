@@ -16,6 +16,7 @@ from aisle.opensearch.image import build_image, build_python_base_image
 from aisle.quickstart import SAMPLE_INDEX, bring_up, take_down
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders.cli import app as encoders_app
+from encoders.train_cli import train_command
 from indexer.cli import app as index_app
 
 __all__ = ["app", "main"]
@@ -29,6 +30,7 @@ opensearch_app = typer.Typer(help="The managed local OpenSearch node.", no_args_
 app.add_typer(opensearch_app, name="opensearch")
 app.add_typer(index_app, name="index")
 app.add_typer(encoders_app, name="encoders")
+app.command("train")(train_command)
 image_app = typer.Typer(help="Container images built from Debian packages (no registry needed).", no_args_is_help=True)
 app.add_typer(image_app, name="image")
 

@@ -1,0 +1,87 @@
+"""`aisle train`: fine-tune on a simulated store or on Home Depot judgments, then export for serving."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from aisle.product import Product
+from encoders.export import export_model
+from encoders.loading import base_model_dir
+from encoders.text import ProductTextTemplate
+from encoders.training import CHECKPOINT, train
+from encoders.training_args import NegativeStrategy, TrainingArgs
+from encoders.training_data import Split, home_depot_examples, simulated_store_examples
+
+__all__ = ["train_command"]
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True)
+
+
+def _catalog(path: Path, home_depot: bool) -> dict[str, Product]:
+    from indexer.catalog import CatalogFormat, read_products
+
+    rows = read_products(path, CatalogFormat.HOME_DEPOT if home_depot else None)
+    return {p.id: p for p in (Product.model_validate(r.fields) for r in rows if r.fields)}
+
+
+def train_command(
+    out_dir: Annotated[Path, typer.Option("--out", help="Output: checkpoint/, model/ (serving export), curves, card.")],
+    store: Annotated[Path | None, typer.Option(help="A simulated store folder (aisle simulate).")] = None,
+    home_depot: Annotated[Path | None, typer.Option(help="A folder with products.csv.gz and judgments.csv.gz.")] = None,
+    sampler: Annotated[NegativeStrategy, typer.Option(help="Negative sampler.")] = NegativeStrategy.TB_HNS,
+    negatives: Annotated[int, typer.Option(help="Hard negatives per example.")] = 2,
+    epochs: Annotated[int, typer.Option(help="Epochs.")] = 1,
+    batch_size: Annotated[int, typer.Option(help="Batch size.")] = 32,
+    max_steps: Annotated[int, typer.Option(help="Stop after N steps (0: none).")] = 0,
+    max_minutes: Annotated[float, typer.Option(help="Stop after N minutes (0: none).")] = 0.0,
+    eval_every: Annotated[int, typer.Option(help="Dev evaluation every N steps.")] = 200,
+    seed: Annotated[int, typer.Option(help="Seed (shuffling, sampling, split).")] = 13,
+) -> None:
+    """Fine-tune the encoder with MultipleNegativesRanking loss and the chosen sampler, then export it."""
+    if (store is None) == (home_depot is None):
+        raise typer.BadParameter("give exactly one of --store or --home-depot")
+    args = TrainingArgs(output_dir=out_dir, sampler=sampler, negatives=negatives, epochs=epochs, batch_size=batch_size,
+                        max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, seed=seed)  # fmt: skip
+    started = time.perf_counter()
+    if store is not None:
+        products = _catalog(store / "catalog.jsonl", home_depot=False)
+        examples, _ = simulated_store_examples(store, products, Split.TRAIN, seed)
+        _, dev = simulated_store_examples(store, products, Split.DEV, seed)
+        source = f"SIMULATED store {store}"
+    else:
+        assert home_depot is not None
+        products = _catalog(home_depot / "products.csv.gz", home_depot=True)
+        examples, _ = home_depot_examples(home_depot / "judgments.csv.gz", products, Split.TRAIN, seed)
+        _, dev = home_depot_examples(home_depot / "judgments.csv.gz", products, Split.DEV, seed)
+        source = f"Home Depot {home_depot}"
+    template = ProductTextTemplate()
+    catalog = list(products.values())
+    err.print(f"training on {source}: {len(examples):,} examples, {len(dev):,} dev queries, {len(catalog):,} products")
+    with Progress(console=err) as bar:
+        task = bar.add_task("training", total=None)
+
+        def show(step: int, total: int, loss: float) -> None:
+            bar.update(task, completed=step, total=total, description=f"training (loss {loss:.3f})")
+
+        result = train(base_model_dir(), examples, catalog, dev, args, template, progress=show)
+    fingerprint = export_model(out_dir / CHECKPOINT, out_dir / "model", f"aisle-{sampler.value}-{seed}", template)
+    card = json.loads((out_dir / "model_card.json").read_text())
+    card |= {
+        "data": source,
+        "fingerprint": fingerprint.to_dict(),
+        "total_seconds": round(time.perf_counter() - started, 1),
+    }
+    (out_dir / "model_card.json").write_text(json.dumps(card, indent=2))
+    start, best = result.curve[0], result.best
+    ndcg = f"{start.get('ndcg@10', 0):.4f} → {best.get('ndcg@10', 0):.4f}"
+    recall = f"{start.get('recall@100', 0):.4f} → {best.get('recall@100', 0):.4f}"
+    out.print(f"{result.steps} steps in {result.seconds:.0f}s; dev nDCG@10 {ndcg}, Recall@100 {recall}")
+    out.print(f"serve it: AISLE_ENCODER_MODEL_DIR={out_dir / 'model'}")

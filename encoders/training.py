@@ -1,0 +1,177 @@
+"""Fine-tune the two-tower encoder with MultipleNegativesRanking loss and a chosen negative sampler.
+
+Each step: a batch of (query, purchased/relevant product) pairs with no product twice, the
+sampler's hard negatives as extra columns, MNRL over in-batch plus hard negatives. Dev metrics
+(nDCG@10, Recall@100 over the full corpus) are computed every `eval_every` steps and the best
+checkpoint is kept; curves go to CSV, and the model card records data, sampler, steps and time.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aisle.product import Product
+from encoders.backends import TorchTextEncoder
+from encoders.evaluation import corpus_metrics
+from encoders.samplers import InBatchSampler, NegativeSampler, RandomSampler, TaxonomySampler, TrainingExample
+from encoders.text import ProductTextTemplate
+from encoders.training_args import NegativeStrategy, TrainingArgs
+from encoders.training_data import EvalQuery
+
+__all__ = ["CHECKPOINT", "TrainingResult", "build_sampler", "evaluate", "train"]
+
+CHECKPOINT = "checkpoint"  # the best dev checkpoint, inside the output directory
+
+
+@dataclass
+class TrainingResult:
+    """What a run did: steps, time, and dev metrics over time (the last entry is the best kept)."""
+
+    steps: int = 0
+    seconds: float = 0.0
+    curve: list[dict[str, float]] = field(default_factory=list)
+    best: dict[str, float] = field(default_factory=dict)
+
+
+def build_sampler(args: TrainingArgs, catalog: Sequence[Product]) -> NegativeSampler:
+    """The sampler `args.sampler` names."""
+    if args.sampler is NegativeStrategy.IN_BATCH:
+        return InBatchSampler(args.seed)
+    if args.sampler is NegativeStrategy.RANDOM:
+        return RandomSampler(catalog, args.seed)
+    return TaxonomySampler(catalog, args.seed, sibling_share=args.sibling_share)
+
+
+def evaluate(encoder: TorchTextEncoder, template: ProductTextTemplate, catalog: Sequence[Product],
+             queries: Sequence[EvalQuery]) -> dict[str, float]:  # fmt: skip
+    """Full-corpus metrics of `encoder` on `queries`."""
+    product_vectors = encoder.encode([template.render(p) for p in catalog])
+    query_vectors = encoder.encode([q.text for q in queries])
+    return corpus_metrics(query_vectors, product_vectors, [p.id for p in catalog], queries)
+
+
+def _batches(examples: list[TrainingExample], size: int, rng: random.Random) -> list[list[TrainingExample]]:
+    # No product twice in a batch: a repeated positive would count as its own negative.
+    rng.shuffle(examples)
+    batches: list[list[TrainingExample]] = []
+    pending = list(examples)
+    while pending:
+        batch: list[TrainingExample] = []
+        seen: set[str] = set()
+        rest: list[TrainingExample] = []
+        for example in pending:
+            if len(batch) < size and example.positive.id not in seen:
+                batch.append(example)
+                seen.add(example.positive.id)
+            else:
+                rest.append(example)
+        batches.append(batch)
+        pending = rest
+    return batches
+
+
+def train(
+    base_model: Path,
+    examples: Sequence[TrainingExample],
+    catalog: Sequence[Product],
+    dev: Sequence[EvalQuery],
+    args: TrainingArgs,
+    template: ProductTextTemplate,
+    progress: Callable[[int, int, float], None] | None = None,
+) -> TrainingResult:
+    """Fine-tune `base_model` and save the best dev checkpoint to `args.output_dir`."""
+    import torch
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    encoder = TorchTextEncoder(base_model, max_seq_length=args.max_seq_length, batch_size=128)
+    model = encoder.model
+    loss_fn = MultipleNegativesRankingLoss(model, scale=args.scale)
+    sampler = build_sampler(args, catalog)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate)
+    plan = [_batches(list(examples), args.batch_size, random.Random(args.seed + e)) for e in range(args.epochs)]
+    total = sum(len(b) for b in plan) if not args.max_steps else min(args.max_steps, sum(len(b) for b in plan))
+    warmup = max(int(total * args.warmup_ratio), 1)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(total - warmup, 1)))
+    )
+    result = TrainingResult()
+    started = time.perf_counter()
+    best_score = -1.0
+
+    def checkpoint() -> None:
+        nonlocal best_score
+        model.eval()
+        metrics = evaluate(encoder, template, catalog, dev) if dev else {}
+        model.train()
+        point = {"step": float(result.steps), "seconds": time.perf_counter() - started, **metrics}
+        result.curve.append(point)
+        score = metrics.get("ndcg@10", float(result.steps))
+        if score > best_score:
+            best_score, result.best = score, point
+            model.save(str(args.output_dir / CHECKPOINT))
+
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint()  # step 0: the base model, so a run that only hurts keeps the base
+    model.train()
+    for epoch, batches in enumerate(plan):
+        sampler.set_epoch(epoch)
+        for batch in batches:
+            if (args.max_steps and result.steps >= args.max_steps) or (
+                args.max_minutes and time.perf_counter() - started > args.max_minutes * 60
+            ):
+                break
+            negatives = sampler.sample(batch, args.negatives)
+            columns = [[e.query for e in batch], [template.render(e.positive) for e in batch]]
+            if args.negatives and any(negatives):
+                for j in range(args.negatives):
+                    # A short list is topped up with a random catalog product so every column is full.
+                    columns.append([template.render(n[j] if j < len(n) else catalog[rng.randrange(len(catalog))])
+                                    for n in negatives])  # fmt: skip
+            features = [_to_device(model.preprocess(column), model.device) for column in columns]
+            loss = loss_fn(features, torch.empty(0))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            result.steps += 1
+            if progress:
+                progress(result.steps, total, float(loss.detach()))
+            if args.eval_every and result.steps % args.eval_every == 0:
+                checkpoint()
+    if not result.curve or result.curve[-1]["step"] != result.steps:
+        checkpoint()
+    result.seconds = time.perf_counter() - started
+    _write_outputs(args, sampler, result, len(examples), len(catalog))
+    return result
+
+
+def _to_device(features: dict[str, Any], device: Any) -> dict[str, Any]:
+    return {k: v.to(device) if hasattr(v, "to") else v for k, v in features.items()}
+
+
+def _write_outputs(
+    args: TrainingArgs, sampler: NegativeSampler, result: TrainingResult, examples: int, products: int
+) -> None:
+    out = args.output_dir
+    args.to_json(out / "train_args.json")
+    (out / "sampler.json").write_text(json.dumps(sampler.get_config_dict(), indent=2))
+    with (out / "curve.csv").open("w", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(result.curve[-1]))
+        writer.writeheader()
+        writer.writerows(result.curve)
+    (out / "model_card.json").write_text(json.dumps({
+        "base": "all-MiniLM-L6-v2", "loss": f"MultipleNegativesRanking (scale {args.scale})",
+        "sampler": sampler.get_config_dict(), "examples": examples, "catalog": products, "steps": result.steps,
+        "wall_seconds": round(result.seconds, 1), "best_dev": result.best,
+        "dev_curve_start": result.curve[0] if result.curve else {},
+    }, indent=2))  # fmt: skip

@@ -1,0 +1,50 @@
+"""Every knob of a training run, in one dataclass written next to the model as train_args.json."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+__all__ = ["NegativeStrategy", "TrainingArgs"]
+
+
+class NegativeStrategy(StrEnum):
+    """Which sampler supplies hard negatives."""
+
+    IN_BATCH = "in-batch"
+    RANDOM = "random"
+    TB_HNS = "tb-hns"
+
+
+@dataclass
+class TrainingArgs:
+    """Settings of `aisle train`."""
+
+    output_dir: Path = field(default=Path("models/finetuned"), metadata={"help": "Where the model is written."})
+    sampler: NegativeStrategy = field(default=NegativeStrategy.TB_HNS, metadata={"help": "Negative sampler."})
+    negatives: int = field(default=2, metadata={"help": "Hard negatives per example."})
+    sibling_share: float = field(default=0.75, metadata={"help": "TB-HNS: share of negatives from sibling leaves."})
+    epochs: int = field(default=1, metadata={"help": "Passes over the training examples."})
+    batch_size: int = field(default=32, metadata={"help": "Examples per step (in-batch negatives grow with it)."})
+    learning_rate: float = field(default=3e-5, metadata={"help": "AdamW learning rate."})
+    warmup_ratio: float = field(default=0.1, metadata={"help": "Share of steps with a rising learning rate."})
+    scale: float = field(default=20.0, metadata={"help": "MultipleNegativesRanking similarity scale."})
+    max_seq_length: int = field(default=64, metadata={"help": "Tokens kept per text."})
+    max_steps: int = field(default=0, metadata={"help": "Stop after this many steps (0: no limit)."})
+    max_minutes: float = field(default=0.0, metadata={"help": "Stop after this much wall time (0: no limit)."})
+    eval_every: int = field(default=200, metadata={"help": "Dev evaluation every N steps."})
+    seed: int = field(default=13, metadata={"help": "Seed of shuffling, sampling and the split."})
+
+    def to_json(self, path: Path) -> None:
+        """Write the arguments as JSON."""
+        path.write_text(
+            json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}, indent=2)
+        )
+
+    @classmethod
+    def from_json(cls, path: Path) -> TrainingArgs:
+        """Read arguments written by `to_json`."""
+        raw = json.loads(path.read_text())
+        return cls(**{**raw, "output_dir": Path(raw["output_dir"]), "sampler": NegativeStrategy(raw["sampler"])})

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from encoders.evaluation import corpus_metrics, ndcg_at, recall_at
+from encoders.training_args import NegativeStrategy, TrainingArgs
+from encoders.training_data import EvalQuery, Split, split_of
+
+
+def test_ndcg_matches_a_hand_computed_value() -> None:
+    # gains: a=3 → 7 at rank 1, c=1 → 1 at rank 3; ideal: 7, 3 (b=2), 1.
+    dcg = 7 / math.log2(2) + 1 / math.log2(4)
+    idcg = 7 / math.log2(2) + 3 / math.log2(3) + 1 / math.log2(4)
+    assert ndcg_at(["a", "x", "c"], {"a": 3, "b": 2, "c": 1}) == pytest.approx(dcg / idcg)
+    assert ndcg_at(["x"], {}) == 0.0
+
+
+def test_recall_counts_relevant_products_in_the_top_k() -> None:
+    assert recall_at(["a", "b", "c"], {"a", "c", "d", "e"}, 2) == 0.25
+    assert recall_at(["a"], set(), 10) == 0.0
+
+
+def test_corpus_metrics_rank_by_dot_product() -> None:
+    products = np.eye(3, dtype=np.float32)
+    queries = np.array([[0.9, 0.1, 0.0], [0.0, 0.2, 0.8]], dtype=np.float32)
+    judged = [EvalQuery("q1", "one", {"p0": 3}), EvalQuery("q2", "two", {"p1": 2})]
+    metrics = corpus_metrics(queries, products, ["p0", "p1", "p2"], judged, ks=(1, 2))
+    assert metrics["recall@1"] == 0.5 and metrics["recall@2"] == 1.0
+    assert metrics["mrr"] == pytest.approx((1 + 1 / 2) / 2)
+
+
+def test_the_split_is_seeded_stable_and_roughly_80_10_10() -> None:
+    queries = [f"query {i}" for i in range(5000)]
+    splits = [split_of(q) for q in queries]
+    assert splits == [split_of(q) for q in queries]
+    assert split_of("Cordless  Drill") is split_of("cordless drill")
+    assert splits != [split_of(q, seed=99) for q in queries]
+    share = {s: splits.count(s) / len(splits) for s in Split}
+    assert 0.77 < share[Split.TRAIN] < 0.83 and 0.08 < share[Split.TEST] < 0.12
+
+
+def test_training_args_round_trip_through_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    args = TrainingArgs(sampler=NegativeStrategy.RANDOM, negatives=4, output_dir=tmp_path / "m")
+    args.to_json(tmp_path / "a.json")
+    assert TrainingArgs.from_json(tmp_path / "a.json") == args
