@@ -1,4 +1,4 @@
-"""Small hand-written catalogs for tests (no ../shared data needed)."""
+"""Small hand-written catalogs for tests: they need no data outside the repository."""
 
 from __future__ import annotations
 

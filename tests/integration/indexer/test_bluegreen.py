@@ -13,6 +13,7 @@ from encoders import Encoder
 from indexer import IndexerSettings, IndexStore, build_index, check_encoder, rollback
 from indexer.errors import AliasError, FingerprintMismatchError, GateError, RejectRateError
 from tests.support.catalogs import PRODUCTS, write_jsonl
+from tests.support.faults import ClientWrapper
 
 QUIET = Console(quiet=True)
 
@@ -68,16 +69,13 @@ def test_too_many_rejects_leave_the_alias_where_it_was(
     assert [(r["line"], r["code"]) for r in reasons] == [(6, "missing_id"), (7, "malformed_json"), (8, "duplicate_id")]
 
 
-class CorruptingClient:
+class CorruptingClient(ClientWrapper):
     """The real client, except that one document's vector is replaced by a string on its way out,
     so the real node refuses that document (a mapper_parsing_exception) and accepts the rest."""
 
     def __init__(self, client: Any, bad_id: str) -> None:
-        self._client = client
+        super().__init__(client)
         self._bad = f'"_id":"{bad_id}"'
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
 
     def bulk(self, *args: Any, body: str, **kwargs: Any) -> Any:
         lines = body.split("\n")

@@ -15,20 +15,17 @@ from encoders import Encoder
 from indexer import IndexerSettings, IndexStore, build_index
 from indexer.errors import IndexEngineError
 from tests.support.catalogs import PRODUCTS, write_jsonl
+from tests.support.faults import ClientWrapper
 
 pytestmark = pytest.mark.slow
 
 
-class StopsTheNode:
+class StopsTheNode(ClientWrapper):
     """The real client; just before the second bulk request the node is shut down."""
 
     def __init__(self, client: Any, node: ManagedNode) -> None:
-        self._client = client
+        super().__init__(client)
         self._node = node
-        self.bulk_calls = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
 
     def bulk(self, *args: Any, **kwargs: Any) -> Any:
         self.bulk_calls += 1

@@ -14,6 +14,7 @@ from encoders import Encoder
 from indexer import IndexerSettings, IndexStore, RejectLog, apply_updates, build_index, build_users_index, read_products
 from indexer.catalog.reader import RawRow
 from tests.support.catalogs import PRODUCTS, write_jsonl
+from tests.support.faults import ClientWrapper
 
 
 def _live(store: IndexStore, encoder: Encoder, settings: IndexerSettings, tmp_path: Path) -> str:
@@ -83,15 +84,8 @@ def test_malformed_events_are_rejected_with_their_line(
     assert '"line": 2' in rejects.path.read_text() and '"code": "bad_event"' in rejects.path.read_text()
 
 
-class TooManyRequestsOnce:
+class TooManyRequestsOnce(ClientWrapper):
     """The real client, but the second bulk request is answered 429 as a busy cluster would."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-        self.bulk_calls = 0
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
 
     def bulk(self, *args: Any, **kwargs: Any) -> Any:
         self.bulk_calls += 1
