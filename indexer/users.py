@@ -52,7 +52,6 @@ class UsersReport:
     users: int = 0
     events: int = 0
     unknown_products: Counter[str] = field(default_factory=Counter)
-    rejected: int = 0
 
 
 def build_users_index(
