@@ -17,7 +17,6 @@ import csv
 import gzip
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from typing import Any
 import httpx
 
 from aisle.opensearch import get_engine_settings, make_client, resolve_url
+from aisle.opensearch.node import free_port
 from benchmarks.common import data_dir, write_result
 from indexer import IndexerSettings, IndexStore, RejectLog, build_users_index
 from indexer.catalog.reader import RawRow
@@ -55,13 +55,6 @@ def simulated_shoppers(judgments: Path, count: int, seed: int) -> list[RawRow]:
             timestamp = f"2026-{1 + day % 12:02d}-{1 + day % 28:02d}T12:00:00Z"
             events.append(RawRow(line, {"user_id": f"sim-{user}", "product_id": product, "timestamp": timestamp}))
     return events
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def run(

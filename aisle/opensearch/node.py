@@ -28,7 +28,7 @@ from aisle.opensearch.health import wait_until_green
 from aisle.opensearch.java import JavaRuntime, find_java
 from aisle.opensearch.settings import EngineSettings
 
-__all__ = ["ManagedNode", "NodeState"]
+__all__ = ["ManagedNode", "NodeState", "free_port"]
 
 _STATE_FILE = "node.json"
 _MAIN_CLASS = "org.opensearch.bootstrap.OpenSearch"
@@ -97,7 +97,7 @@ class ManagedNode:
         java = find_java(self._settings)
         distribution = install_distribution(self._settings, java, console)
         http_port = self._choose_http_port()
-        transport_port = _free_port()
+        transport_port = free_port()
         self._write_config(distribution, http_port, transport_port)
         run_as = self._prepare_run_user()
         process = self._process = self._launch(distribution, java, run_as)
@@ -151,7 +151,7 @@ class ManagedNode:
         for port in (previous, _PREFERRED_PORT):
             if port and _port_is_free(port):
                 return port
-        return _free_port()
+        return free_port()
 
     def _previous_port(self) -> int | None:
         try:
@@ -295,7 +295,8 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]

@@ -16,6 +16,7 @@ import pytest
 
 from aisle.opensearch import EngineSettings, ManagedNode, make_client
 from aisle.opensearch.errors import NodeFailedError, PortBusyError
+from aisle.opensearch.node import free_port
 from tests.support.engine import TestEngine
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -29,15 +30,8 @@ def node_dir() -> Iterator[Path]:
     shutil.rmtree(path, ignore_errors=True)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_data_survives_a_restart_and_stop_ends_the_process(node_dir: Path) -> None:
-    node = ManagedNode(EngineSettings(url=None, port=_free_port()), node_dir)
+    node = ManagedNode(EngineSettings(url=None, port=free_port()), node_dir)
     first = node.start()
     try:
         client = make_client(EngineSettings(), first.url)
@@ -67,7 +61,7 @@ def test_a_busy_port_is_refused_before_anything_starts(node_dir: Path) -> None:
 
 def test_a_node_that_dies_while_starting_reports_its_log(node_dir: Path) -> None:
     # A 1 MiB heap is below the JVM's minimum: the process exits straight away.
-    node = ManagedNode(EngineSettings(url=None, port=_free_port(), heap="1m"), node_dir)
+    node = ManagedNode(EngineSettings(url=None, port=free_port(), heap="1m"), node_dir)
     with pytest.raises(NodeFailedError) as error:
         node.start()
     message = str(error.value)
@@ -98,14 +92,14 @@ def test_status_shows_version_plugins_modules_and_heap(opensearch: TestEngine) -
 
 
 def test_an_unreachable_cluster_is_one_line_and_exit_1() -> None:
-    result = _aisle("opensearch", "status", AISLE_OPENSEARCH_URL=f"http://127.0.0.1:{_free_port()}")
+    result = _aisle("opensearch", "status", AISLE_OPENSEARCH_URL=f"http://127.0.0.1:{free_port()}")
     assert result.returncode == 1
     assert result.stderr.startswith("EngineUnreachableError: OpenSearch at http://127.0.0.1:")
     assert "Traceback" not in result.stderr
 
 
 def test_state_file_records_the_running_node(node_dir: Path) -> None:
-    node = ManagedNode(EngineSettings(url=None, port=_free_port()), node_dir)
+    node = ManagedNode(EngineSettings(url=None, port=free_port()), node_dir)
     state = node.start()
     try:
         recorded = json.loads((node_dir / "node.json").read_text())

@@ -25,6 +25,7 @@ from rich.console import Console
 from aisle.opensearch import EngineSettings, ManagedNode, find_java, install_distribution, make_client
 from aisle.opensearch.health import wait_until_green
 from aisle.opensearch.image import build_image
+from aisle.opensearch.node import free_port
 
 __all__ = ["TestEngine", "start_engine"]
 
@@ -43,13 +44,6 @@ class TestEngine:
     url: str
     client: OpenSearch
     backend: str
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def docker_engine_reachable() -> bool:
@@ -80,7 +74,7 @@ def _managed_node(settings: EngineSettings) -> Iterator[TestEngine]:
     # A node of its own, on a free port and in a fresh directory, so tests never touch the
     # developer's node or data.
     node_dir = Path(tempfile.mkdtemp(prefix="aisle-test-node-"))
-    node = ManagedNode(settings.model_copy(update={"port": _free_port()}), node_dir)
+    node = ManagedNode(settings.model_copy(update={"port": free_port()}), node_dir)
     try:
         state = node.start()
         yield TestEngine(state.url, make_client(settings, state.url), f"managed local node ({state.version})")
@@ -95,7 +89,7 @@ def _testcontainer(settings: EngineSettings) -> Iterator[TestEngine]:
 
     distribution = install_distribution(settings, find_java(settings), Console(stderr=True))
     image = build_image(settings, distribution)
-    http_port, transport_port = _free_port(), _free_port()
+    http_port, transport_port = free_port(), free_port()
     # Host networking: no bridge network exists here, and the node binds loopback only.
     container = (
         DockerContainer(image)
