@@ -33,7 +33,6 @@ from benchmarks.common import data_dir, write_result
 from indexer import IndexerSettings, IndexStore, RejectLog, build_users_index
 from indexer.catalog.reader import RawRow
 from query_api.search import dsl
-from query_api.search.service import SOURCE_FIELDS
 
 MODES = ["bm25", "dense", "hybrid", "personalized"]
 
@@ -145,7 +144,7 @@ async def measure(args: argparse.Namespace, queries: list[str], api: str, opense
                 for i in range(args.requests):
                     q = queries[i % len(queries)]
                     if config == "bare-opensearch-bm25":
-                        body = {"query": dsl.lexical(q, []), "size": 10, "_source": SOURCE_FIELDS}
+                        body = {"query": dsl.lexical(q, []), "size": 10, **dsl.HIT_FIELDS}
                         requests.append((f"POST {opensearch_url}/products/_search", body))
                     else:
                         params: dict[str, Any] = {"q": q, "mode": config, "size": 10}

@@ -15,6 +15,7 @@ import itertools
 import resource
 import time
 import uuid
+from collections.abc import Iterator
 
 from rich.console import Console
 
@@ -24,6 +25,7 @@ from benchmarks.common import data_dir, exported_base_model, load_encoder, media
 from encoders import Backend
 from indexer import CatalogFormat, IndexerSettings, IndexStore, RejectLog, RowValidator, load_products, read_products
 from indexer.bluegreen import MAPPING
+from indexer.catalog.reader import RawRow
 from mappings import load_mapping
 
 
@@ -40,7 +42,7 @@ def main() -> None:
     store = IndexStore(make_client(get_engine_settings()), settings)
     console = Console(stderr=True)
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows() -> Iterator[RawRow]:
         return itertools.islice(read_products(catalog, CatalogFormat.HOME_DEPOT), args.limit)
 
     encode_rates, e2e_rates, count = [], [], 0

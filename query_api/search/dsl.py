@@ -10,10 +10,18 @@ import numpy.typing as npt
 
 from query_api.schemas import Facet, SearchFilters
 
-__all__ = ["PRICE_BUCKETS", "aggregations", "filter_clauses", "hybrid", "knn", "lexical"]
+__all__ = ["HIT_FIELDS", "PRICE_BUCKETS", "aggregations", "filter_clauses", "hit_source", "hybrid", "knn", "lexical"]
 
 LEXICAL_FIELDS = ["title^3", "title.plain^1.5", "brand.text^2", "description"]
 PRICE_BUCKETS = [(None, 25.0), (25.0, 50.0), (50.0, 100.0), (100.0, 250.0), (250.0, None)]
+# A hit's fields come from doc values, not `_source`: a hybrid query on one shard fetches all
+# `pagination_depth` candidates before normalization trims the page, and rebuilding each candidate's
+# source (the vector is derived from the k-NN segment files) cost 3x the query itself.
+_DOC_VALUE_FIELDS = {
+    "id": "id", "title.exact": "title", "brand": "brand", "category_path": "category_path", "price": "price",
+    "currency": "currency", "availability": "availability", "image_url": "image_url",
+}  # fmt: skip
+HIT_FIELDS: dict[str, Any] = {"_source": False, "docvalue_fields": list(_DOC_VALUE_FIELDS)}
 # The category path is stored with ">" between levels (path_hierarchy); requests use " > ".
 _TREE_SEPARATOR = ">"
 
@@ -21,6 +29,12 @@ _TREE_SEPARATOR = ">"
 def category_key(path: str) -> str:
     """`Tools > Power Tools` as stored in `category_tree`: `Tools>Power Tools`."""
     return _TREE_SEPARATOR.join(part.strip() for part in path.split(">") if part.strip())
+
+
+def hit_source(hit: dict[str, Any]) -> dict[str, Any]:
+    """A hit fetched with `HIT_FIELDS` as a product dict (`title`, `brand`, `price`, ...)."""
+    fields = hit.get("fields", {})
+    return {name: fields[field][0] for field, name in _DOC_VALUE_FIELDS.items() if fields.get(field)}
 
 
 def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:

@@ -30,7 +30,6 @@ from query_api.settings import QueryApiSettings
 
 __all__ = ["SearchService", "pipeline_name", "pipeline_processor"]
 
-SOURCE_FIELDS = ["id", "title", "brand", "category_path", "price", "currency", "availability", "image_url"]
 Vector = npt.NDArray[np.float32]
 
 
@@ -210,7 +209,7 @@ class SearchService:
     def _single(
         self, query: dict[str, Any], request: SearchRequest, aggs: dict[str, Any]
     ) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
-        body = {"query": query, "from": request.from_, "size": request.size, "_source": SOURCE_FIELDS, "aggs": aggs}
+        body = {"query": query, "from": request.from_, "size": request.size, **dsl.HIT_FIELDS, "aggs": aggs}
         result = self._backend.search(self._settings.alias, body)
         return result["hits"]["hits"], result["hits"]["total"]["value"], result.get("aggregations", {})
 
@@ -221,7 +220,7 @@ class SearchService:
         depth = self._settings.pagination_depth
         body: dict[str, Any] = {
             "query": dsl.hybrid(request.q, plan.vector, depth, filters),
-            "from": request.from_, "size": request.size, "_source": SOURCE_FIELDS, "aggs": aggs,
+            "from": request.from_, "size": request.size, **dsl.HIT_FIELDS, "aggs": aggs,
         }  # fmt: skip
         name = pipeline_name(plan.fusion, plan.lexical_weight, plan.rank_constant)
         pipeline = None
@@ -260,7 +259,7 @@ class SearchService:
         page = fused[request.from_ : request.from_ + request.size]
         ids = [f.id for f in page]
         sources = self._backend.search(
-            self._settings.alias, {"query": {"ids": {"values": ids}}, "size": len(ids), "_source": SOURCE_FIELDS}
+            self._settings.alias, {"query": {"ids": {"values": ids}}, "size": len(ids), **dsl.HIT_FIELDS}
         )
         by_id = {h["_id"]: h for h in sources["hits"]["hits"]}
         hits = [{**by_id[f.id], "_score": f.score} for f in page if f.id in by_id]
@@ -329,9 +328,9 @@ def _ranked(result: dict[str, Any]) -> list[tuple[str, float]]:
 
 
 def _hit(raw: dict[str, Any], explanation: HitExplanation | None) -> Hit:
-    source = raw.get("_source", {})
+    source = dsl.hit_source(raw)
     return Hit(
-        id=raw["_id"], title=source.get("title", ""), brand=source.get("brand"), category=source.get("category_path"),
+        id=raw["_id"], title=source.get("title") or "", brand=source.get("brand"), category=source.get("category_path"),
         price=source.get("price"), currency=source.get("currency"), availability=source.get("availability"),
         image_url=source.get("image_url"), score=float(raw.get("_score") or 0.0), explanation=explanation,
     )  # fmt: skip
