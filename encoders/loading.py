@@ -138,7 +138,12 @@ def load_encoder(settings: EncoderSettings) -> Encoder:
     else:
         onnx_file = model_dir / (ONNX_INT8 if backend is Backend.ONNX_INT8 else ONNX_FP32)
         text_encoder = OnnxTextEncoder(
-            onnx_file, model_dir / "tokenizer.json", settings.max_seq_length, settings.batch_size, settings.threads
+            onnx_file,
+            model_dir / "tokenizer.json",
+            settings.max_seq_length,
+            settings.batch_size,
+            settings.threads,
+            settings.spin,
         )
     model_id = str(metadata["fingerprint"]["model_id"]) if metadata else (
         BASE_MODEL_ID if settings.model_dir is None else model_dir.name

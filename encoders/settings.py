@@ -35,6 +35,9 @@ class EncoderSettings(BaseSettings):
     batch_size: int = Field(default=64, ge=1, le=4096, description="Texts encoded per batch.")
     max_seq_length: int = Field(default=64, ge=8, le=512, description="Tokens kept per text (titles are short).")
     threads: int = Field(default=0, ge=0, description="Inference threads; 0 lets the runtime decide.")
+    spin: bool = Field(
+        default=False, description="Let idle ONNX Runtime threads busy-wait (faster alone, slower beside OpenSearch)."
+    )
     query_cache_size: int = Field(default=10_000, ge=0, description="Query vectors kept in the LRU cache.")
 
 
