@@ -1,0 +1,181 @@
+"""Run systems over a judged query set through the API's search service and score them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress
+
+from aisle.evaluation.datasets import EvalSet, JudgedQuery
+from aisle.evaluation.metrics import RECALL_CUTOFFS, query_metrics, recall, relevant_set
+from aisle.evaluation.statistics import bootstrap_ci, paired_p_value
+from aisle.evaluation.systems import SYSTEMS, ModelRole, System
+from aisle.opensearch import EngineSettings, make_client
+from encoders import Encoder, EncoderSettings, load_encoder
+from indexer import IndexerSettings, IndexStore, RejectLog
+from indexer.bluegreen import build_index
+from indexer.users import build_users_index, read_event_file
+from query_api.schemas import SearchRequest
+from query_api.search import ProfileCache, SearchBackend, SearchService
+from query_api.settings import QueryApiSettings
+
+__all__ = ["DEPTH", "EvalRun", "evaluate"]
+
+DEPTH = 100
+# Pairs tested for a difference: each system against BM25, personalization against its fallback,
+# fine-tuned against base.
+_PAIRS = [("personalized", "hybrid-minmax"), ("hybrid-minmax", "hybrid-minmax-base"),
+          ("dense-finetuned", "dense-base"), ("hybrid-minmax", "hybrid-rrf")]  # fmt: skip
+
+
+@dataclass
+class EvalRun:
+    """Rankings of every system for every query, and the indices they came from."""
+
+    eval_set: EvalSet
+    rankings: dict[str, dict[str, list[str]]]
+    latencies_ms: dict[str, float]
+    models: dict[str, str]
+    indices: dict[str, str]
+
+
+def _index_for(
+    store: IndexStore, eval_set: EvalSet, encoder: Encoder, settings: IndexerSettings, console: Console, rebuild: bool
+) -> tuple[str, str | None]:
+    """The product alias (and users alias) built from this set with this encoder, reused when current."""
+    tag = f"eval-{eval_set.name}-{encoder.fingerprint.value}".lower()
+    tag = "".join(c if c.isalnum() else "-" for c in tag)[:80]
+    alias, users = tag, f"{tag}-users"
+    own = settings.model_copy(update={"alias": alias, "users_index": users, "max_reject_rate": 1.0})
+    current = store.alias_targets(alias)
+    if rebuild or not current:
+        console.print(f"indexing {eval_set.catalog} with {encoder.fingerprint.value} into alias {alias}")
+        build_index(store, encoder, eval_set.catalog, own, fmt=eval_set.catalog_format, console=console)
+    if eval_set.events is None:
+        return alias, None
+    if rebuild or not current or not store.alias_targets(users):
+        rejects = RejectLog(own.rejects_dir / f"{users}.rejects.jsonl")
+        try:
+            build_users_index(store, alias, read_event_file(eval_set.events), rejects, own)
+        finally:
+            rejects.close()
+    return alias, users
+
+
+def evaluate(
+    eval_set: EvalSet,
+    engine: EngineSettings,
+    *,
+    base_model: Path,
+    finetuned_model: Path | None = None,
+    systems: list[str] | None = None,
+    rebuild: bool = False,
+    console: Console | None = None,
+) -> EvalRun:
+    """Index the set's catalog once per model (reused when present), then rank every query with every system.
+
+    Every ranking comes from `SearchService.search`, the code behind the API's `/search`.
+    """
+    console = console or Console(stderr=True)
+    models = {ModelRole.BASE: base_model, ModelRole.FINETUNED: finetuned_model or base_model}
+    wanted = [SYSTEMS[name] for name in (systems or list(SYSTEMS))]
+    if finetuned_model is None:
+        # Without a fine-tuned model the "finetuned" systems would repeat the base ones.
+        wanted = [s for s in wanted if s.name not in ("dense-finetuned", "hybrid-minmax-base")]
+    if eval_set.events is None:
+        wanted = [s for s in wanted if s.name != "personalized"]
+    client = make_client(engine)
+    store = IndexStore(client, IndexerSettings())
+    backend = SearchBackend(client)
+    encoders: dict[ModelRole, Encoder] = {}
+    services: dict[ModelRole, SearchService] = {}
+    indices: dict[str, str] = {}
+    for role in {s.model for s in wanted}:
+        encoder = encoders[role] = load_encoder(EncoderSettings(model_dir=models[role]))
+        alias, users = _index_for(store, eval_set, encoder, IndexerSettings(), console, rebuild)
+        indices[role.value] = alias
+        settings = QueryApiSettings(alias=alias, users_index=users or "no-users", pagination_depth=DEPTH)
+        profiles = ProfileCache(backend, settings.users_index, settings.user_cache_ttl_s, settings.user_cache_size)
+        services[role] = SearchService(backend, encoder, profiles, settings)
+        services[role].prepare()
+    rankings: dict[str, dict[str, list[str]]] = {}
+    latencies: dict[str, float] = {}
+    with Progress(console=console) as progress:
+        for system in wanted:
+            task = progress.add_task(system.name, total=len(eval_set.queries))
+            ranked, took = {}, []
+            for query in eval_set.queries:
+                started = time.perf_counter()
+                ranked[query.query_id] = _rank(services[system.model], system, query)
+                took.append((time.perf_counter() - started) * 1000)
+                progress.advance(task)
+            rankings[system.name] = ranked
+            latencies[system.name] = statistics.median(took) if took else 0.0
+    names = {role.value: encoders[role].fingerprint.value for role in encoders}
+    return EvalRun(eval_set, rankings, latencies, names, indices)
+
+
+def _rank(service: SearchService, system: System, query: JudgedQuery) -> list[str]:
+    request = SearchRequest.model_validate({
+        "q": query.text, "size": DEPTH, "mode": system.mode, "fusion": system.fusion,
+        "user_id": query.user_id if system.name == "personalized" else None,
+    })  # fmt: skip
+    return [hit.id for hit in service.search(request).hits]
+
+
+def score(run: EvalRun, *, resamples: int = 1000, seed: int = 0) -> dict[str, Any]:
+    """Metrics of a run as the JSON `aisle eval` writes: means with bootstrap CIs, segments, tests."""
+    queries = run.eval_set.queries
+    per_query = {
+        name: [query_metrics(ranked[q.query_id], q.grades) for q in queries] for name, ranked in run.rankings.items()
+    }
+    systems: dict[str, Any] = {}
+    for name, rows in per_query.items():
+        metrics = {}
+        for metric in rows[0] if rows else {}:
+            values = [row[metric] for row in rows]
+            low, high = bootstrap_ci(values, resamples=resamples, seed=seed)
+            metrics[metric] = {"mean": statistics.fmean(values), "ci95": [low, high]}
+        curve = [
+            statistics.fmean(recall(run.rankings[name][q.query_id], relevant_set(q.grades), k) for q in queries)
+            for k in range(1, DEPTH + 1)
+        ] if queries else []  # fmt: skip
+        systems[name] = {
+            "metrics": metrics, "segments": _segments(queries, rows), "recall_curve": curve,
+            "median_latency_ms": run.latencies_ms[name],
+        }  # fmt: skip
+    tests = []
+    pairs = [(a, "bm25") for a in per_query if a != "bm25"] + _PAIRS
+    for a, b in pairs:
+        if a in per_query and b in per_query:
+            for metric in ("ndcg@10", "recall@24"):
+                va, vb = [r[metric] for r in per_query[a]], [r[metric] for r in per_query[b]]
+                difference = statistics.fmean(va) - statistics.fmean(vb)
+                p_value = paired_p_value(va, vb, seed=seed)
+                tests.append({"a": a, "b": b, "metric": metric, "difference": difference, "p_value": p_value})
+    return {
+        "dataset": run.eval_set.name, "simulated": run.eval_set.simulated, "notes": run.eval_set.notes,
+        "queries": len(queries), "depth": DEPTH, "recall_cutoffs": list(RECALL_CUTOFFS), "models": run.models,
+        "indices": run.indices, "systems": systems, "paired_tests": tests,
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }  # fmt: skip
+
+
+def _segments(queries: list[JudgedQuery], rows: list[dict[str, float]]) -> dict[str, dict[str, dict[str, float]]]:
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for dimension in sorted({d for q in queries for d in q.segments}):
+        groups: dict[str, list[dict[str, float]]] = {}
+        for query, row in zip(queries, rows, strict=True):
+            if dimension in query.segments:
+                groups.setdefault(query.segments[dimension], []).append(row)
+        out[dimension] = {
+            value: {"queries": float(len(group)), **{m: statistics.fmean(r[m] for r in group) for m in group[0]}}
+            for value, group in sorted(groups.items())
+        }
+    return out
