@@ -33,9 +33,10 @@ class IndexerSettings(BaseSettings):
     bulk_max_backoff_s: int = Field(default=30, ge=0, description="Longest wait between 429 retries.")
     pipeline_depth: int = Field(default=4, ge=1, description="Encoded batches buffered ahead of bulk indexing.")
     hnsw_m: int = Field(default=16, ge=2, le=100, description="HNSW graph degree.")
-    # 64 rather than Lucene's 100: graph building is most of OpenSearch's share of a load that competes
-    # with encoding for the same cores, and 64 halved it (benchmarks/index_throughput.py).
-    hnsw_ef_construction: int = Field(default=64, ge=8, le=2048, description="HNSW build-time candidate list size.")
+    # 40 rather than Lucene's 100: graph building is most of OpenSearch's share of a load that competes
+    # with encoding for the same cores; 40 cut it by more than half (benchmarks/index_throughput.py) and
+    # cost no measurable nDCG on Home Depot (README, "Indexing").
+    hnsw_ef_construction: int = Field(default=40, ge=8, le=2048, description="HNSW build-time candidate list size.")
     shards: int = Field(default=1, ge=1, description="Primary shards of product indices.")
     replicas: int = Field(default=0, ge=0, description="Replicas restored after loading.")
     canary_count: int = Field(default=5, ge=0, description="Products whose own title must find them before a swap.")
