@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -11,9 +10,10 @@ import typer
 from rich.console import Console
 
 from aisle.errors import AisleError
+from aisle.evaluation.cli import eval_command
 from aisle.opensearch import ManagedNode, describe, find_java, get_engine_settings, install_distribution, make_client
 from aisle.opensearch.image import build_image, build_python_base_image
-from aisle.quickstart import SAMPLE_INDEX, bring_up, take_down
+from aisle.quickstart import StackSettings, bring_up, take_down
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders.cli import app as encoders_app
 from encoders.train_cli import train_command
@@ -31,6 +31,7 @@ app.add_typer(opensearch_app, name="opensearch")
 app.add_typer(index_app, name="index")
 app.add_typer(encoders_app, name="encoders")
 app.command("train")(train_command)
+app.command("eval")(eval_command)
 image_app = typer.Typer(help="Container images built from Debian packages (no registry needed).", no_args_is_help=True)
 app.add_typer(image_app, name="image")
 
@@ -97,22 +98,41 @@ def opensearch_status() -> None:
 
 
 @app.command("up")
-def up() -> None:
-    """Bring aisle up on this machine and print where to reach it and how long each step took."""
-    started = time.perf_counter()
-    report = bring_up(get_engine_settings(), err)
-    for name, seconds in report.steps:
-        out.print(f"  {seconds:7.1f}s  {name}")
-    out.print(f"  {time.perf_counter() - started:7.1f}s  total")
-    out.print(f"OpenSearch: {report.url}")
-    out.print(f"Try: curl -s '{report.url}/{SAMPLE_INDEX}/_search?q=title:cordless+drill&pretty'")
+def up(
+    catalog: Annotated[
+        Path | None, typer.Option(help="Your catalog (JSONL, CSV, Parquet) instead of the simulated store.")
+    ] = None,
+    events: Annotated[
+        Path | None, typer.Option(help="Your purchase events, for shopper profiles (with --catalog).")
+    ] = None,
+    catalog_format: Annotated[str | None, typer.Option("--format", help="Catalog format, e.g. home-depot.")] = None,
+    model: Annotated[Path | None, typer.Option(help="An exported model to use instead of fine-tuning.")] = None,
+    products: Annotated[int | None, typer.Option(help="Simulated catalog size.")] = None,
+    shoppers: Annotated[int | None, typer.Option(help="Simulated shoppers.")] = None,
+    train_minutes: Annotated[float | None, typer.Option(help="Fine-tuning time budget.")] = None,
+    port: Annotated[int | None, typer.Option(help="API port.")] = None,
+) -> None:
+    """Bring the whole stack up (OpenSearch, store, encoder, indices, API) and print where to reach it."""
+    if events is not None and catalog is None:
+        raise typer.BadParameter("--events goes with --catalog (the simulated store brings its own events)")
+    overrides = {"products": products, "shoppers": shoppers, "train_minutes": train_minutes, "api_port": port}
+    settings = StackSettings().model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    report = bring_up(settings, get_engine_settings(), err, catalog=catalog, events=events,
+                      catalog_format=catalog_format, model=model)  # fmt: skip
+    for step in report.steps:
+        out.print(f"  {step.seconds:7.1f}s  {step.name}: {step.outcome}")
+    out.print(f"  {report.seconds:7.1f}s  total")
+    if report.simulated:
+        out.print("The catalog, shoppers and their purchases are SIMULATED (aisle simulate; see the README).")
+    out.print(f"Search page: {report.api_url}/   API docs: {report.api_url}/docs   OpenSearch: {report.opensearch_url}")
     out.print(f"Stop everything with: {_this_command()} down")
 
 
 @app.command("down")
 def down() -> None:
     """Stop everything `aisle up` started."""
-    out.print("Stopped." if take_down(get_engine_settings()) else "Nothing was running.")
+    stopped = take_down(StackSettings(), get_engine_settings())
+    out.print(f"Stopped {' and '.join(stopped)}." if stopped else "Nothing was running.")
 
 
 @app.command("simulate")

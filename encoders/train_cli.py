@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -15,11 +16,11 @@ from aisle.product import Product
 from encoders.export import export_model
 from encoders.loading import base_model_dir
 from encoders.text import ProductTextTemplate
-from encoders.training import CHECKPOINT, train
+from encoders.training import CHECKPOINT, TrainingResult, train
 from encoders.training_args import NegativeStrategy, TrainingArgs
 from encoders.training_data import Split, home_depot_examples, simulated_store_examples
 
-__all__ = ["train_command"]
+__all__ = ["FineTuned", "fine_tune", "train_command"]
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
@@ -50,6 +51,25 @@ def train_command(
         raise typer.BadParameter("give exactly one of --store or --home-depot")
     args = TrainingArgs(output_dir=out_dir, sampler=sampler, negatives=negatives, epochs=epochs, batch_size=batch_size,
                         max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, seed=seed)  # fmt: skip
+    tuned = fine_tune(args, store=store, home_depot=home_depot)
+    start, best = tuned.result.curve[0], tuned.result.best
+    ndcg = f"{start.get('ndcg@10', 0):.4f} → {best.get('ndcg@10', 0):.4f}"
+    recall = f"{start.get('recall@100', 0):.4f} → {best.get('recall@100', 0):.4f}"
+    out.print(f"{tuned.result.steps} steps in {tuned.result.seconds:.0f}s; dev nDCG@10 {ndcg}, Recall@100 {recall}")
+    out.print(f"serve it: AISLE_ENCODER_MODEL_DIR={tuned.model_dir}")
+
+
+@dataclass
+class FineTuned:
+    """A fine-tuned, exported model and how training went."""
+
+    model_dir: Path
+    result: TrainingResult
+
+
+def fine_tune(args: TrainingArgs, *, store: Path | None = None, home_depot: Path | None = None) -> FineTuned:
+    """Fine-tune the base model on a simulated store or on Home Depot, then export it to `output_dir/model`."""
+    out_dir, sampler, seed = args.output_dir, args.sampler, args.seed
     started = time.perf_counter()
     if store is not None:
         products = _catalog(store / "catalog.jsonl", home_depot=False)
@@ -80,8 +100,4 @@ def train_command(
         "total_seconds": round(time.perf_counter() - started, 1),
     }
     (out_dir / "model_card.json").write_text(json.dumps(card, indent=2))
-    start, best = result.curve[0], result.best
-    ndcg = f"{start.get('ndcg@10', 0):.4f} → {best.get('ndcg@10', 0):.4f}"
-    recall = f"{start.get('recall@100', 0):.4f} → {best.get('recall@100', 0):.4f}"
-    out.print(f"{result.steps} steps in {result.seconds:.0f}s; dev nDCG@10 {ndcg}, Recall@100 {recall}")
-    out.print(f"serve it: AISLE_ENCODER_MODEL_DIR={out_dir / 'model'}")
+    return FineTuned(out_dir / "model", result)

@@ -18,6 +18,7 @@ from opensearchpy import OpenSearch
 
 from aisle.opensearch import get_engine_settings, make_client
 from encoders import Encoder, get_encoder_settings, load_encoder
+from query_api.demo import router as demo_router
 from query_api.errors import (
     InvalidParameterError,
     MalformedPriceRangeError,
@@ -84,6 +85,7 @@ def create_app(
 
     app.include_router(search.router)
     app.include_router(health.router)
+    app.include_router(demo_router)
     _install_error_handling(app, metrics)
     _install_request_log(app)
     if settings.cors_origins:

@@ -36,6 +36,7 @@ class QueryApiSettings(BaseSettings):
     user_cache_ttl_s: float = Field(default=60.0, ge=0, description="How long a user profile is cached.")
     user_cache_size: int = Field(default=10_000, ge=0, description="User profiles cached at most.")
     api_key: str | None = Field(default=None, description="When set, requests need it in the X-API-Key header.")
+    demo_shoppers: int = Field(default=18, ge=0, le=200, description="Shoppers the demo page offers to search as.")
     cors_origins: list[str] = Field(default=[], description="Origins allowed to call the API from a browser.")
     fusion_in_opensearch: bool | None = Field(
         default=None, description="Force fusion inside OpenSearch (true) or in the service (false); unset: detect."

@@ -1,0 +1,130 @@
+// The demo page: one query, three rankings side by side, with facets, filters and explanations.
+"use strict";
+
+const MODES = ["bm25", "hybrid", "personalized"];
+const state = { category: null, brand: null };
+const $ = (selector) => document.querySelector(selector);
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function fmt(value, digits = 3) {
+  return value === null || value === undefined ? "–" : Number(value).toFixed(digits);
+}
+
+function params(mode) {
+  const p = new URLSearchParams({ q: $("#q").value.trim(), mode, size: "10", explain: "true" });
+  const shopper = $("#shopper").value;
+  if (mode === "personalized" && shopper) p.set("user_id", shopper);
+  if (mode === "hybrid") { p.append("facets", "category"); p.append("facets", "brand"); }
+  if (state.category) p.set("category", state.category);
+  if (state.brand) p.set("brand", state.brand);
+  const low = $("#price-min").value, high = $("#price-max").value;
+  if (low || high) p.set("price", `${low}-${high}`);
+  if ($("#in-stock").checked) p.set("availability", "in_stock");
+  return p;
+}
+
+function explanation(hit) {
+  const why = hit.explanation;
+  if (!why) return el("div", { class: "why" }, `score ${fmt(hit.score)}`);
+  const parts = [`lexical ${fmt(why.lexical_normalized ?? why.lexical_score)}`,
+    `semantic ${fmt(why.semantic_normalized ?? why.semantic_score)}`];
+  const line = el("div", { class: "why" }, parts.join(" · "));
+  if (why.personal_delta !== null && why.personal_delta !== undefined) {
+    const sign = why.personal_delta >= 0 ? "plus" : "minus";
+    line.append(" · personal ", el("span", { class: sign }, `${why.personal_delta >= 0 ? "+" : ""}${fmt(why.personal_delta)}`));
+  }
+  return line;
+}
+
+function renderHits(column, body) {
+  const list = column.querySelector(".hits");
+  list.replaceChildren(...body.hits.map((hit) => el("li", { class: "hit", "data-id": hit.id },
+    el("div", { class: "title" }, hit.title),
+    el("div", { class: "meta" }, [hit.brand, hit.category, hit.price != null ? `$${hit.price.toFixed(2)}` : null]
+      .filter(Boolean).join(" · ")),
+    explanation(hit))));
+  let status = `${body.total} matches · ${body.took_ms.toFixed(0)} ms`;
+  if (column.dataset.mode === "personalized") {
+    status += body.personalization.applied ? ` · personalized (${body.personalization.history_size} purchases)`
+      : ` · not personalized: ${body.personalization.reason}`;
+  }
+  const line = column.querySelector(".status");
+  line.className = "status";
+  line.textContent = status;
+}
+
+function renderFacets(facets) {
+  const aside = $("#facets");
+  aside.replaceChildren();
+  for (const [name, buckets] of Object.entries(facets || {})) {
+    if (!buckets.length) continue;
+    aside.append(el("h3", {}, name), el("ul", { "data-facet": name }, ...buckets.map((b) => {
+      const item = el("li", { "data-value": b.value }, `${b.value.split(">").pop().trim()} `, el("span", { class: "count" }, `(${b.count})`));
+      item.addEventListener("click", () => {
+        state[name] = name === "category" ? b.value.split(">").map((s) => s.trim()).join(" > ") : b.value;
+        search();
+      });
+      return item;
+    })));
+  }
+}
+
+function renderActiveFilters() {
+  const holder = $("#active-filters");
+  holder.replaceChildren();
+  for (const name of ["category", "brand"]) {
+    if (!state[name]) continue;
+    const chip = el("span", { class: "chip", "data-filter": name }, `${name}: ${state[name]} ×`);
+    chip.addEventListener("click", () => { state[name] = null; search(); });
+    holder.append(chip);
+  }
+}
+
+async function searchColumn(mode) {
+  const column = document.querySelector(`.column[data-mode="${mode}"]`);
+  column.querySelector(".status").textContent = "searching…";
+  try {
+    const response = await fetch(`/search?${params(mode)}`);
+    const body = await response.json();
+    if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
+    renderHits(column, body);
+    if (mode === "hybrid") renderFacets(body.facets);
+  } catch (error) {
+    column.querySelector(".hits").replaceChildren();
+    const line = column.querySelector(".status");
+    line.className = "status error";
+    line.textContent = String(error.message || error);
+  }
+}
+
+async function search() {
+  if (!$("#q").value.trim()) return;
+  renderActiveFilters();
+  document.body.dataset.state = "searching";
+  await Promise.all(MODES.map(searchColumn));
+  // Tests and scripts wait on this counter rather than on timing.
+  document.body.dataset.searches = String(Number(document.body.dataset.searches || 0) + 1);
+  document.body.dataset.state = "done";
+}
+
+async function loadShoppers() {
+  try {
+    const response = await fetch("/shoppers");
+    if (!response.ok) return;
+    for (const shopper of await response.json()) {
+      $("#shopper").append(el("option", { value: shopper.user_id }, shopper.label));
+    }
+  } finally {
+    document.body.dataset.shoppers = "loaded";
+  }
+}
+
+$("#search-form").addEventListener("submit", (event) => { event.preventDefault(); search(); });
+for (const id of ["#shopper", "#in-stock", "#price-min", "#price-max"]) $(id).addEventListener("change", search);
+loadShoppers();
