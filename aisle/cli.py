@@ -164,7 +164,10 @@ def serve(
     from query_api import create_app, get_settings
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    # The API writes its own structured line per request (with the request id); uvicorn's access
+    # log would be a second one.
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info",
+                access_log=False)  # fmt: skip
 
 
 def _this_command() -> str:
