@@ -12,6 +12,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 
+from aisle.digest import file_digest
 from aisle.evaluation.datasets import EvalSet, JudgedQuery
 from aisle.evaluation.metrics import RECALL_CUTOFFS, query_metrics, recall, relevant_set
 from aisle.evaluation.statistics import bootstrap_ci, paired_p_value
@@ -49,8 +50,10 @@ def _index_for(
     store: IndexStore, eval_set: EvalSet, encoder: Encoder, settings: IndexerSettings, console: Console, rebuild: bool
 ) -> tuple[str, str | None]:
     """The product alias (and users alias) built from this set with this encoder, reused when current."""
-    tag = f"eval-{eval_set.name}-{encoder.fingerprint.value}".lower()
-    tag = "".join(c if c.isalnum() else "-" for c in tag)[:80]
+    # Named after everything the index depends on, so that a present alias is a current one.
+    inputs = [file_digest(eval_set.catalog)[:12]] + ([file_digest(eval_set.events)[:12]] if eval_set.events else [])
+    tag = f"eval-{eval_set.name}-{encoder.fingerprint.value}-{'-'.join(inputs)}".lower()
+    tag = "".join(c if c.isalnum() else "-" for c in tag)[:120]
     alias, users = tag, f"{tag}-users"
     own = settings.model_copy(update={"alias": alias, "users_index": users, "max_reject_rate": 1.0})
     current = store.alias_targets(alias)

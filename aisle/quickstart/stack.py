@@ -9,11 +9,12 @@ from pathlib import Path
 
 from rich.console import Console
 
+from aisle.digest import file_digest
 from aisle.opensearch import EngineSettings, ManagedNode, make_client, resolve_url
 from aisle.opensearch.node import free_port
 from aisle.quickstart.api_process import api_is_ready, is_api_process, start_api, stop_api
 from aisle.quickstart.settings import StackSettings
-from aisle.quickstart.state import StackState, file_digest
+from aisle.quickstart.state import StackState
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import BASE_MODEL_ID, base_model_dir, export_model, get_encoder_settings, load_encoder
 from encoders.text import ProductTextTemplate

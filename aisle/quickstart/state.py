@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["StackState", "file_digest"]
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file's bytes (catalogs and event logs: a changed file means a rebuild)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+__all__ = ["StackState"]
 
 
 class StackState:
