@@ -44,13 +44,15 @@ def train_command(
     max_steps: Annotated[int, typer.Option(help="Stop after N steps (0: none).")] = 0,
     max_minutes: Annotated[float, typer.Option(help="Stop after N minutes (0: none).")] = 0.0,
     eval_every: Annotated[int, typer.Option(help="Dev evaluation every N steps.")] = 200,
+    eval_products: Annotated[int, typer.Option(help="Dev corpus: judged products + a sample (0: all).")] = 0,
     seed: Annotated[int, typer.Option(help="Seed (shuffling, sampling, split).")] = 13,
 ) -> None:
     """Fine-tune the encoder with MultipleNegativesRanking loss and the chosen sampler, then export it."""
     if (store is None) == (home_depot is None):
         raise typer.BadParameter("give exactly one of --store or --home-depot")
     args = TrainingArgs(output_dir=out_dir, sampler=sampler, negatives=negatives, epochs=epochs, batch_size=batch_size,
-                        max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, seed=seed)  # fmt: skip
+                        max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, seed=seed,
+                        eval_products=eval_products)  # fmt: skip
     tuned = fine_tune(args, store=store, home_depot=home_depot)
     start, best = tuned.result.curve[0], tuned.result.best
     ndcg = f"{start.get('ndcg@10', 0):.4f} → {best.get('ndcg@10', 0):.4f}"

@@ -35,6 +35,12 @@ class TrainingArgs:
     max_steps: int = field(default=0, metadata={"help": "Stop after this many steps (0: no limit)."})
     max_minutes: float = field(default=0.0, metadata={"help": "Stop after this much wall time (0: no limit)."})
     eval_every: int = field(default=200, metadata={"help": "Dev evaluation every N steps."})
+    eval_products: int = field(
+        default=0,
+        metadata={
+            "help": "Dev corpus size: the judged products plus a seeded sample of others (0: the whole catalog)."
+        },
+    )
     seed: int = field(default=13, metadata={"help": "Seed of shuffling, sampling and the split."})
 
     def to_json(self, path: Path) -> None:

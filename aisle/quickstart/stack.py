@@ -153,11 +153,17 @@ def _choose_model(
             inputs = {
                 "store": file_digest(store_dir / "catalog.jsonl") + file_digest(store_dir / "sessions.jsonl"),
                 "minutes": settings.train_minutes, "max_steps": settings.train_max_steps, "seed": settings.seed,
+                "eval_products": settings.train_eval_products,
             }  # fmt: skip
             if state.matches("model", inputs) and (training / "model" / "aisle-encoder.json").is_file():
                 return CURRENT
-            args = TrainingArgs(output_dir=training, max_minutes=settings.train_minutes,
-                                max_steps=settings.train_max_steps, seed=settings.seed)  # fmt: skip
+            args = TrainingArgs(
+                output_dir=training,
+                max_minutes=settings.train_minutes,
+                max_steps=settings.train_max_steps,
+                eval_products=settings.train_eval_products,
+                seed=settings.seed,
+            )
             tuned = fine_tune(args, store=store_dir)
             state.record("model", inputs, folder=str(tuned.model_dir))
             first, best = tuned.result.curve[0].get("ndcg@10", 0), tuned.result.best.get("ndcg@10", 0)
