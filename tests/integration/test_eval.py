@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from aisle.cli import app
 from aisle.evaluation import evaluate, score, simulated_set, write_report
-from aisle.opensearch import EngineSettings
+from aisle.opensearch import EngineSettings, get_engine_settings
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import EncoderSettings, load_encoder
 from query_api import create_app
@@ -56,9 +56,16 @@ def test_every_system_is_scored_through_the_api_code(
 
 
 def test_the_gate_fails_the_command_when_a_metric_drops(
-    opensearch: TestEngine, base_model: Path, store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    opensearch: TestEngine,
+    base_model: Path,
+    store: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     monkeypatch.setenv("AISLE_OPENSEARCH_URL", opensearch.url)
+    get_engine_settings.cache_clear()  # read once per process; this test points it at the test node
+    request.addfinalizer(get_engine_settings.cache_clear)
     args = ["eval", "simulated", "--store", str(store), "--base-model", str(base_model), "--system", "bm25",
             "--system", "hybrid-minmax"]  # fmt: skip
     first = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "first")])
