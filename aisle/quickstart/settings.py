@@ -21,7 +21,7 @@ class StackSettings(BaseSettings):
     seed: int = Field(default=42, description="Seed of the simulation and of training.")
     train_minutes: float = Field(default=4.0, ge=0, description="Wall-time budget for fine-tuning (0: no limit).")
     train_eval_products: int = Field(
-        default=3_000, ge=0, description="Products the dev checkpoints are ranked over (0: the whole catalog)."
+        default=1_000, ge=0, description="Products the dev checkpoints are ranked over (0: the whole catalog)."
     )
     train_max_steps: int = Field(default=0, ge=0, description="Step budget for fine-tuning (0: no limit).")
     api_host: str = Field(default="127.0.0.1", description="Where the API listens.")

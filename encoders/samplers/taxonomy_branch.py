@@ -53,11 +53,17 @@ class TaxonomySampler(NegativeSampler):
                 self._by_leaf[tuple(product.category)].append(product)
         self._taxonomy = Taxonomy(self._by_leaf)
         self._fallback = [p for products in self._by_leaf.values() for p in products] or list(catalog)
+        self._outside_cache: dict[tuple[CategoryPath, int], list[Product]] = {}
 
     def _outside(self, leaf: CategoryPath, up: int) -> list[Product]:
-        """Products under the ancestor `up` levels above `leaf`, excluding `leaf` itself."""
-        branch = self._taxonomy.ancestor(leaf, up)
-        return [p for other in self._taxonomy.subtree_leaves(branch) if other != leaf for p in self._by_leaf[other]]
+        """Products under the ancestor `up` levels above `leaf`, excluding `leaf` itself (cached)."""
+        key = (leaf, up)
+        if key not in self._outside_cache:
+            branch = self._taxonomy.ancestor(leaf, up)
+            self._outside_cache[key] = [
+                p for other in self._taxonomy.subtree_leaves(branch) if other != leaf for p in self._by_leaf[other]
+            ]
+        return self._outside_cache[key]
 
     def sample(self, examples: Sequence[TrainingExample], k: int) -> list[list[Product]]:
         """`k` negatives per example from its taxonomy neighbourhood."""
@@ -75,7 +81,10 @@ class TaxonomySampler(NegativeSampler):
                     wider = (
                         [p for p in self._outside(leaf, up + 1) if p.id not in excluded] if up + 1 < len(leaf) else []
                     )
-                    levels.append([p for p in wider if p not in pool] or pool)
+                    # By id: comparing whole products (pydantic equality) against a list was quadratic,
+                    # minutes per batch on a 20,000-product catalog.
+                    in_pool = {p.id for p in pool}
+                    levels.append([p for p in wider if p.id not in in_pool] or pool)
                     break
         if not levels or not levels[0]:
             # No neighbouring branch at all: any other leaf's products.
