@@ -10,7 +10,7 @@ import numpy.typing as npt
 
 from encoders.training_data import EvalQuery
 
-__all__ = ["corpus_metrics", "ndcg_at", "recall_at"]
+__all__ = ["corpus_metrics", "mrr", "ndcg_at", "recall_at", "relevant_set"]
 
 
 def ndcg_at(ranked: Sequence[str], grades: dict[str, int], k: int = 10) -> float:
@@ -24,6 +24,17 @@ def ndcg_at(ranked: Sequence[str], grades: dict[str, int], k: int = 10) -> float
 def recall_at(ranked: Sequence[str], relevant: set[str], k: int) -> float:
     """Share of the relevant products found in the top k."""
     return len(relevant.intersection(ranked[:k])) / len(relevant) if relevant else 0.0
+
+
+def relevant_set(grades: dict[str, int]) -> set[str]:
+    """Products that count as relevant: grade ≥ 2, or the query's best grade when none reaches 2."""
+    best = max(grades.values(), default=0)
+    return {doc for doc, grade in grades.items() if grade >= min(2, best) and grade > 0}
+
+
+def mrr(ranked: Sequence[str], relevant: set[str]) -> float:
+    """1 / rank of the first relevant product (0 when none was retrieved)."""
+    return next((1 / (i + 1) for i, doc in enumerate(ranked) if doc in relevant), 0.0)
 
 
 def corpus_metrics(
@@ -41,10 +52,9 @@ def corpus_metrics(
     for row, query in enumerate(queries):
         order = top[row][np.argsort(-scores[row, top[row]])]
         ranked = [product_ids[i] for i in order]
-        best = max(query.grades.values(), default=0)
-        relevant = {d for d, g in query.grades.items() if g >= min(2, best)}
+        relevant = relevant_set(query.grades)
         totals["ndcg@10"] += ndcg_at(ranked, query.grades)
-        totals["mrr"] += next((1 / (i + 1) for i, d in enumerate(ranked) if d in relevant), 0.0)
+        totals["mrr"] += mrr(ranked, relevant)
         for k in ks:
             totals[f"recall@{k}"] += recall_at(ranked, relevant, k)
     return {name: value / max(len(queries), 1) for name, value in totals.items()}

@@ -1,21 +1,19 @@
-"""Per-query ranking metrics: nDCG@10, Recall@K and MRR over the full corpus, nDCG over the judged set."""
+"""Per-query ranking metrics: nDCG@10, Recall@K and MRR over the full corpus, nDCG over the judged set.
+
+The primitives are the encoders' (training ranks its checkpoints with the same definitions).
+"""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
+
+from encoders.evaluation import mrr, relevant_set
+from encoders.evaluation import ndcg_at as ndcg
+from encoders.evaluation import recall_at as recall
 
 __all__ = ["RECALL_CUTOFFS", "judged_ndcg", "mrr", "ndcg", "query_metrics", "recall", "relevant_set"]
 
 RECALL_CUTOFFS = (10, 24, 100)
-
-
-def ndcg(ranked: Sequence[str], grades: dict[str, int], k: int = 10) -> float:
-    """nDCG@k with gains 2^grade − 1 and log2 discounts (unjudged products gain nothing)."""
-    dcg = sum((2 ** grades.get(doc, 0) - 1) / math.log2(i + 2) for i, doc in enumerate(ranked[:k]))
-    ideal = sorted(grades.values(), reverse=True)[:k]
-    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
-    return dcg / idcg if idcg else 0.0
 
 
 def judged_ndcg(ranked: Sequence[str], grades: dict[str, int], k: int = 10) -> float:
@@ -24,22 +22,6 @@ def judged_ndcg(ranked: Sequence[str], grades: dict[str, int], k: int = 10) -> f
     It measures how well the system orders what was judged, whatever unjudged products it also retrieved.
     """
     return ndcg([doc for doc in ranked if doc in grades], grades, k)
-
-
-def relevant_set(grades: dict[str, int]) -> set[str]:
-    """Products that count as relevant: grade ≥ 2, or the query's best grade when none reaches 2."""
-    best = max(grades.values(), default=0)
-    return {doc for doc, grade in grades.items() if grade >= min(2, best) and grade > 0}
-
-
-def recall(ranked: Sequence[str], relevant: set[str], k: int) -> float:
-    """Share of the relevant products in the top k."""
-    return len(relevant.intersection(ranked[:k])) / len(relevant) if relevant else 0.0
-
-
-def mrr(ranked: Sequence[str], relevant: set[str]) -> float:
-    """1 / rank of the first relevant product (0 when none was retrieved)."""
-    return next((1 / (i + 1) for i, doc in enumerate(ranked) if doc in relevant), 0.0)
 
 
 def query_metrics(ranked: Sequence[str], grades: dict[str, int]) -> dict[str, float]:
