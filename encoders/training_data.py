@@ -20,7 +20,15 @@ from aisle.product import Product
 from encoders.errors import TrainingDataError
 from encoders.samplers.base import TrainingExample
 
-__all__ = ["EvalQuery", "Split", "home_depot_examples", "simulated_store_examples", "split_of"]
+__all__ = [
+    "EvalQuery",
+    "Split",
+    "home_depot_examples",
+    "home_depot_grades",
+    "read_qrels",
+    "simulated_store_examples",
+    "split_of",
+]
 
 
 class Split(StrEnum):
@@ -54,14 +62,27 @@ def _load_products(catalog: Iterable[Product]) -> dict[str, Product]:
     return products
 
 
+def read_qrels(path: Path) -> defaultdict[str, dict[str, int]]:
+    """TREC qrels (`qid 0 docid grade`) as query id → product id → grade, positive grades only."""
+    grades: defaultdict[str, dict[str, int]] = defaultdict(dict)
+    for line in path.read_text().splitlines():
+        if line.strip():
+            query_id, _, product_id, grade = line.split()
+            if int(grade) > 0:
+                grades[query_id][product_id] = int(grade)
+    return grades
+
+
+def home_depot_grades(ratings: dict[str, float]) -> dict[str, int]:
+    """Mean Home Depot ratings (1-3) as grades: 2 highly, 1 somewhat relevant, barely relevant left out."""
+    return {product: round(r) - 1 for product, r in ratings.items() if round(r) > 1}
+
+
 def simulated_store_examples(
     folder: Path, products: dict[str, Product], split: Split, seed: int = 13
 ) -> tuple[list[TrainingExample], list[EvalQuery]]:
     """(query → purchased product) examples and graded queries of one split of a simulated store."""
-    grades: dict[str, dict[str, int]] = defaultdict(dict)
-    for line in (folder / "qrels.txt").read_text().splitlines():
-        query_id, _, product_id, grade = line.split()
-        grades[query_id][product_id] = int(grade)
+    grades = read_qrels(folder / "qrels.txt")
     examples, queries = [], []
     for line in (folder / "sessions.jsonl").read_text().splitlines():
         session = json.loads(line)
@@ -87,6 +108,6 @@ def home_depot_examples(
         relevant = frozenset(p for p, r in judged.items() if r >= 2.0)
         examples += [TrainingExample(query, products[p], relevant) for p, r in judged.items() if r >= positive_at]
         # Graded for nDCG: 3 highly, 2 somewhat, 1 barely relevant (mean human rating, rounded).
-        graded = {p: round(r) - 1 for p, r in judged.items() if round(r) > 1}
+        graded = home_depot_grades(judged)
         queries.append(EvalQuery(f"hd-{n}", query, graded))
     return examples, queries

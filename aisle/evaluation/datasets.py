@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from encoders.training_data import Split, split_of
+from encoders.training_data import Split, home_depot_grades, read_qrels, split_of
 from indexer import CatalogFormat
 
 __all__ = ["EvalSet", "JudgedQuery", "home_depot_set", "simulated_set", "trec_set"]
@@ -58,10 +58,7 @@ def _head_queries(texts: list[str], share: float = 0.5) -> set[str]:
 
 def simulated_set(store: Path, split: Split = Split.TEST, seed: int = 13) -> EvalSet:
     """The test searches of a SIMULATED store (`aisle simulate`): ground truth is what was bought."""
-    grades: dict[str, dict[str, int]] = defaultdict(dict)
-    for line in (store / "qrels.txt").read_text().splitlines():
-        query_id, _, product_id, grade = line.split()
-        grades[query_id][product_id] = int(grade)
+    grades = read_qrels(store / "qrels.txt")
     sessions = [json.loads(line) for line in (store / "sessions.jsonl").read_text().splitlines()]
     trained_on = {s["purchased"] for s in sessions if split_of(s["query"], seed) is Split.TRAIN}
     head = _head_queries([s["query"] for s in sessions])
@@ -100,7 +97,7 @@ def home_depot_set(folder: Path, split: Split = Split.TEST, seed: int = 13) -> E
                 trained_on.add(row["product_uid"])
     queries = []
     for n, (text, judged) in enumerate(sorted(by_query.items())):
-        graded = {p: round(r) - 1 for p, r in judged.items() if round(r) > 1}
+        graded = home_depot_grades(judged)
         if not graded:
             continue
         relevant_seen = any(p in trained_on for p in graded)
@@ -117,12 +114,7 @@ def home_depot_set(folder: Path, split: Split = Split.TEST, seed: int = 13) -> E
 
 def trec_set(name: str, catalog: Path, queries_file: Path, qrels: Path, events: Path | None = None) -> EvalSet:
     """Any catalog with TREC qrels (`qid 0 docid grade`) and queries (`qid<TAB>text[<TAB>user_id]`)."""
-    grades: dict[str, dict[str, int]] = defaultdict(dict)
-    for line in qrels.read_text().splitlines():
-        if line.strip():
-            query_id, _, doc, grade = line.split()
-            if int(grade) > 0:
-                grades[query_id][doc] = int(grade)
+    grades = read_qrels(qrels)
     queries = []
     for line in queries_file.read_text().splitlines():
         if not line.strip():
