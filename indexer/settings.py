@@ -34,7 +34,8 @@ class IndexerSettings(BaseSettings):
     pipeline_depth: int = Field(default=4, ge=1, description="Encoded batches buffered ahead of bulk indexing.")
     hnsw_m: int = Field(default=16, ge=2, le=100, description="HNSW graph degree.")
     # Lucene's default. 40 raised the Home Depot load to 0.89x of the encode-only rate (100: 0.82x on
-    # 15,000 products) but lost 0.01 nDCG@10 to approximation (top 10 = exact k-NN's: 94.7% vs 98.6%).
+    # 15,000 products) but lost 0.008 nDCG@10 to approximation (top 10 = exact k-NN's: 94.7% vs 97.9%,
+    # benchmarks/hnsw_recall.py).
     hnsw_ef_construction: int = Field(default=100, ge=8, le=2048, description="HNSW build-time candidate list size.")
     shards: int = Field(default=1, ge=1, description="Primary shards of product indices.")
     replicas: int = Field(default=0, ge=0, description="Replicas restored after loading.")
