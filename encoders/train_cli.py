@@ -46,13 +46,18 @@ def train_command(
     eval_every: Annotated[int, typer.Option(help="Dev evaluation every N steps.")] = 200,
     eval_products: Annotated[int, typer.Option(help="Dev corpus: judged products + a sample (0: all).")] = 0,
     seed: Annotated[int, typer.Option(help="Seed (shuffling, sampling, split).")] = 13,
+    mined_depth: Annotated[int, typer.Option(help="bm25/ance: negatives come from the top N mined.")] = 30,
+    ance_refresh_every: Annotated[int, typer.Option(help="ance: steps between product re-encodings.")] = 200,
+    ance_pool: Annotated[int, typer.Option(help="ance: products in the mined index (0: all).")] = 10_000,
+    ranking_weight: Annotated[float, typer.Option(help="mmse: weight of the stage-order ranking loss.")] = 0.0,
 ) -> None:
     """Fine-tune the encoder with MultipleNegativesRanking loss and the chosen sampler, then export it."""
     if (store is None) == (home_depot is None):
         raise typer.BadParameter("give exactly one of --store or --home-depot")
     args = TrainingArgs(output_dir=out_dir, sampler=sampler, negatives=negatives, epochs=epochs, batch_size=batch_size,
                         max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, seed=seed,
-                        eval_products=eval_products)  # fmt: skip
+                        eval_products=eval_products, mined_depth=mined_depth, ance_refresh_every=ance_refresh_every,
+                        ance_pool=ance_pool, ranking_weight=ranking_weight)  # fmt: skip
     tuned = fine_tune(args, store=store, home_depot=home_depot)
     start, best = tuned.result.curve[0], tuned.result.best
     ndcg = f"{start.get('ndcg@10', 0):.4f} → {best.get('ndcg@10', 0):.4f}"

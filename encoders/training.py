@@ -20,7 +20,18 @@ from typing import Any
 from aisle.product import Product
 from encoders.backends import TorchTextEncoder
 from encoders.evaluation import corpus_metrics
-from encoders.samplers import InBatchSampler, NegativeSampler, RandomSampler, TaxonomySampler, TrainingExample
+from encoders.losses import PADDING, StagedRankingLoss
+from encoders.samplers import (
+    AnceSampler,
+    BM25Sampler,
+    InBatchSampler,
+    NegativeSampler,
+    RandomSampler,
+    StagedSampler,
+    TaxonomySampler,
+    TrainingExample,
+)
+from encoders.samplers.staged import PURCHASED
 from encoders.text import ProductTextTemplate
 from encoders.training_args import NegativeStrategy, TrainingArgs
 from encoders.training_data import EvalQuery
@@ -28,6 +39,8 @@ from encoders.training_data import EvalQuery
 __all__ = ["CHECKPOINT", "TrainingResult", "build_sampler", "evaluate", "train"]
 
 CHECKPOINT = "checkpoint"  # the best dev checkpoint, inside the output directory
+
+AnceEncode = Callable[[Sequence[str]], Any]
 
 
 @dataclass
@@ -40,13 +53,24 @@ class TrainingResult:
     best: dict[str, float] = field(default_factory=dict)
 
 
-def build_sampler(args: TrainingArgs, catalog: Sequence[Product]) -> NegativeSampler:
-    """The sampler `args.sampler` names."""
-    if args.sampler is NegativeStrategy.IN_BATCH:
-        return InBatchSampler(args.seed)
-    if args.sampler is NegativeStrategy.RANDOM:
-        return RandomSampler(catalog, args.seed)
-    return TaxonomySampler(catalog, args.seed, sibling_share=args.sibling_share)
+def build_sampler(
+    args: TrainingArgs, catalog: Sequence[Product], template: ProductTextTemplate, encode: AnceEncode
+) -> NegativeSampler:
+    """The sampler `args.sampler` names; `encode` is the model being trained (ANCE mines with it)."""
+    match args.sampler:
+        case NegativeStrategy.IN_BATCH:
+            return InBatchSampler(args.seed)
+        case NegativeStrategy.RANDOM:
+            return RandomSampler(catalog, args.seed)
+        case NegativeStrategy.BM25:
+            return BM25Sampler(catalog, template.render, args.seed, depth=args.mined_depth)
+        case NegativeStrategy.ANCE:
+            return AnceSampler(catalog, template.render, encode, args.seed, refresh_every=args.ance_refresh_every,
+                               pool_size=args.ance_pool, depth=args.mined_depth)  # fmt: skip
+        case NegativeStrategy.MMSE:
+            return StagedSampler(catalog, args.seed)
+        case NegativeStrategy.TB_HNS:
+            return TaxonomySampler(catalog, args.seed, sibling_share=args.sibling_share)
 
 
 def evaluate(encoder: TorchTextEncoder, template: ProductTextTemplate, catalog: Sequence[Product],
@@ -94,8 +118,20 @@ def train(
     rng = random.Random(args.seed)
     encoder = TorchTextEncoder(base_model, max_seq_length=args.max_seq_length, batch_size=128)
     model = encoder.model
-    loss_fn = MultipleNegativesRankingLoss(model, scale=args.scale)
-    sampler = build_sampler(args, catalog)
+
+    def encode_now(texts: Sequence[str]) -> Any:
+        # ANCE mines with the model as it is at this step; encode() leaves it in eval mode.
+        vectors = encoder.encode(texts)
+        model.train()
+        return vectors
+
+    sampler = build_sampler(args, catalog, template, encode_now)
+    staged = isinstance(sampler, StagedSampler) and args.ranking_weight > 0
+    loss_fn: Any = (
+        StagedRankingLoss(model, args.scale, args.ranking_margin, args.ranking_weight)
+        if staged
+        else MultipleNegativesRankingLoss(model, scale=args.scale)
+    )
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate)
     plan = [_batches(list(examples), args.batch_size, random.Random(args.seed + e)) for e in range(args.epochs)]
     total = sum(len(b) for b in plan) if not args.max_steps else min(args.max_steps, sum(len(b) for b in plan))
@@ -130,15 +166,13 @@ def train(
                 args.max_minutes and time.perf_counter() - started > args.max_minutes * 60
             ):
                 break
-            negatives = sampler.sample(batch, args.negatives)
-            columns = [[e.query for e in batch], [template.render(e.positive) for e in batch]]
-            if args.negatives and any(negatives):
-                for j in range(args.negatives):
-                    # A short list is topped up with a random catalog product so every column is full.
-                    columns.append([template.render(n[j] if j < len(n) else catalog[rng.randrange(len(catalog))])
-                                    for n in negatives])  # fmt: skip
+            if staged:
+                assert isinstance(sampler, StagedSampler)
+                columns, labels = _staged_columns(batch, sampler, args.negatives, template, catalog, rng)
+            else:
+                columns, labels = _columns(batch, sampler, args.negatives, template, catalog, rng), torch.empty(0)
             features = [_to_device(model.preprocess(column), model.device) for column in columns]
-            loss = loss_fn(features, torch.empty(0))
+            loss = loss_fn(features, labels)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -156,6 +190,38 @@ def train(
     return result
 
 
+def _columns(
+    batch: list[TrainingExample], sampler: NegativeSampler, k: int, template: ProductTextTemplate,
+    catalog: Sequence[Product], rng: random.Random,
+) -> list[list[str]]:  # fmt: skip
+    """Text columns for MNRL: queries, positives, then one column per hard negative."""
+    negatives = sampler.sample(batch, k)
+    columns = [[e.query for e in batch], [template.render(e.positive) for e in batch]]
+    if k and any(negatives):
+        for j in range(k):
+            # A short list is topped up with a random catalog product so every column is full.
+            columns.append([template.render(n[j] if j < len(n) else catalog[rng.randrange(len(catalog))])
+                            for n in negatives])  # fmt: skip
+    return columns
+
+
+def _staged_columns(
+    batch: list[TrainingExample], sampler: StagedSampler, k: int, template: ProductTextTemplate,
+    catalog: Sequence[Product], rng: random.Random,
+) -> tuple[list[list[str]], Any]:  # fmt: skip
+    """Text columns for the staged loss (queries, purchased, staged products) and each product's stage."""
+    import torch
+
+    staged = sampler.staged(batch, k)
+    width = max(len(row) for row in staged)
+    columns = [[e.query for e in batch], [template.render(e.positive) for e in batch]]
+    labels = [[PURCHASED] + [stage for _, stage in row] + [PADDING] * (width - len(row)) for row in staged]
+    for j in range(width):
+        columns.append([template.render(row[j][0] if j < len(row) else catalog[rng.randrange(len(catalog))])
+                        for row in staged])  # fmt: skip
+    return columns, torch.tensor(labels)
+
+
 def _dev_corpus(
     catalog: Sequence[Product], dev: Sequence[EvalQuery], size: int, rng: random.Random
 ) -> Sequence[Product]:
@@ -167,6 +233,27 @@ def _dev_corpus(
     kept = [p for p in catalog if p.id in judged]
     others = [p for p in catalog if p.id not in judged]
     return kept + rng.sample(others, max(0, min(len(others), size - len(kept))))
+
+
+def _plot_curve(curve: list[dict[str, float]], path: Path, title: str) -> None:
+    """Dev metrics against steps, as a PNG beside curve.csv."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display on a server
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 3.5))
+    steps = [point["step"] for point in curve]
+    for metric in ("ndcg@10", "recall@100", "mrr"):
+        if metric in curve[0]:
+            axis.plot(steps, [point[metric] for point in curve], marker="o", label=f"dev {metric}")
+    axis.set_xlabel("step")
+    axis.set_title(f"Dev metrics during training ({title})")
+    axis.grid(alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
 
 
 def _to_device(features: dict[str, Any], device: Any) -> dict[str, Any]:
@@ -183,8 +270,13 @@ def _write_outputs(
         writer = csv.DictWriter(file, fieldnames=list(result.curve[-1]))
         writer.writeheader()
         writer.writerows(result.curve)
+    _plot_curve(result.curve, out / "curve.png", f"{sampler.name}, seed {args.seed}")
+    loss = f"MultipleNegativesRanking (scale {args.scale})"
+    if isinstance(sampler, StagedSampler) and args.ranking_weight > 0:
+        ranking = f"{args.ranking_weight} × stage ranking (margin {args.ranking_margin})"
+        loss = f"MMSE retrieval (scale {args.scale}) + {ranking}"
     (out / "model_card.json").write_text(json.dumps({
-        "base": "all-MiniLM-L6-v2", "loss": f"MultipleNegativesRanking (scale {args.scale})",
+        "base": "all-MiniLM-L6-v2", "loss": loss,
         "sampler": sampler.get_config_dict(), "examples": examples, "catalog": products, "steps": result.steps,
         "wall_seconds": round(result.seconds, 1), "best_dev": result.best,
         "dev_curve_start": result.curve[0] if result.curve else {},

@@ -15,7 +15,10 @@ class NegativeStrategy(StrEnum):
 
     IN_BATCH = "in-batch"
     RANDOM = "random"
+    BM25 = "bm25"
+    ANCE = "ance"
     TB_HNS = "tb-hns"
+    MMSE = "mmse"
 
 
 @dataclass
@@ -26,6 +29,13 @@ class TrainingArgs:
     sampler: NegativeStrategy = field(default=NegativeStrategy.TB_HNS, metadata={"help": "Negative sampler."})
     negatives: int = field(default=2, metadata={"help": "Hard negatives per example."})
     sibling_share: float = field(default=0.75, metadata={"help": "TB-HNS: share of negatives from sibling leaves."})
+    mined_depth: int = field(default=30, metadata={"help": "BM25/ANCE: negatives come from the top N mined."})
+    ance_refresh_every: int = field(default=200, metadata={"help": "ANCE: steps between product re-encodings."})
+    ance_pool: int = field(default=10_000, metadata={"help": "ANCE: products in the mined index (0: all)."})
+    ranking_weight: float = field(
+        default=0.0, metadata={"help": "MMSE: weight of the ranking loss over stage order (0: MNRL only)."}
+    )
+    ranking_margin: float = field(default=0.1, metadata={"help": "MMSE: ranking margin in cosine units."})
     epochs: int = field(default=1, metadata={"help": "Passes over the training examples."})
     batch_size: int = field(default=32, metadata={"help": "Examples per step (in-batch negatives grow with it)."})
     learning_rate: float = field(default=3e-5, metadata={"help": "AdamW learning rate."})

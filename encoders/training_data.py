@@ -89,7 +89,10 @@ def simulated_store_examples(
         if split_of(session["query"], seed) is not split:
             continue
         relevant = frozenset(grades[session["query_id"]])
-        examples.append(TrainingExample(session["query"], products[session["purchased"]], relevant))
+        examples.append(TrainingExample(
+            session["query"], products[session["purchased"]], relevant,
+            shown=tuple(session.get("shown", ())), clicked=frozenset(session.get("clicked", ())),
+        ))  # fmt: skip
         queries.append(EvalQuery(session["query_id"], session["query"], grades[session["query_id"]]))
     return examples, queries
 

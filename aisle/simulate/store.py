@@ -10,6 +10,10 @@ utility (brand, style and tier fit plus Gumbel noise). Queries are mostly the ba
 ("bench"), which many leaves share, so only the shopper's tastes resolve them. Ground truth: the
 product bought (grade 3); in the intended leaf, products of a favourite brand (2) or of the
 shopper's style (1); every other product, the same noun in another leaf included, grade 0.
+Each search also logs the page a plain keyword engine showed (12 products whose leaf shares the
+query's head noun, the bought one among them) and the clicks on it: the bought product, and each
+shown product of the intended leaf that fits the shopper with probability 0.6. Pages draw from
+their own random stream, so adding them left every product, purchase and judgment unchanged.
 """
 
 from __future__ import annotations
@@ -165,6 +169,7 @@ def _make_shoppers(config: StoreConfig, rng: np.random.Generator, catalog: _Cata
     families = sorted(catalog.brands)
     stocked = np.array([1.0 if catalog.by_leaf.get(i) else 0.0 for i in range(len(leaves))])
     segments = list(SEGMENT_SHARE)
+    pages = _Pages(np.random.default_rng([config.seed, 1]), _leaves_by_head(leaves))
     for s in range(config.shoppers):
         user = f"shopper-{s:05d}"
         segment = str(rng.choice(segments, p=list(SEGMENT_SHARE.values())))
@@ -183,7 +188,7 @@ def _make_shoppers(config: StoreConfig, rng: np.random.Generator, catalog: _Cata
             })  # fmt: skip
             _drift(rng, taste, stocked)
         for k in range(config.sessions_per_shopper):
-            _session(rng, catalog, store, taste, user, segment, f"{user}-q{k}")
+            _session(rng, catalog, store, taste, user, segment, f"{user}-q{k}", pages)
         store.shoppers.append({
             "user_id": user, "segment": segment, "purchases": len(bought), "style": STYLES[taste.style],
             "tier": TIERS[taste.tier],
@@ -224,9 +229,36 @@ def _choose(rng: np.random.Generator, catalog: _Catalog, taste: _Taste, candidat
     return int(products[np.argmax(_utility(catalog, taste, products) + rng.gumbel(size=len(products)))])
 
 
+@dataclass
+class _Pages:
+    rng: np.random.Generator
+    leaves_by_head: dict[str, list[int]]
+    size: int = 12
+
+
+def _leaves_by_head(leaves: list[Leaf]) -> dict[str, list[int]]:
+    by_head: dict[str, list[int]] = defaultdict(list)
+    for i, leaf in enumerate(leaves):
+        by_head[leaf.head].append(i)
+    return by_head
+
+
+def _page(pages: _Pages, catalog: _Catalog, taste: _Taste, intent: int, bought: int) -> tuple[list[int], list[int]]:
+    """What a keyword engine showed for the query (same head noun, any leaf) and what was clicked."""
+    rng = pages.rng
+    matching = [p for leaf in pages.leaves_by_head[catalog.leaves[intent].head] for p in catalog.by_leaf.get(leaf, [])]
+    others = [p for p in matching if p != bought]
+    shown = [int(p) for p in rng.choice(others, size=min(pages.size - 1, len(others)), replace=False)] if others else []
+    shown.insert(int(rng.integers(len(shown) + 1)), bought)
+    fits = _utility(catalog, taste, np.array(shown))
+    clicked = [p for p, fit in zip(shown, fits, strict=True)
+               if p == bought or (catalog.leaf[p] == intent and fit >= 1.5 and rng.random() < 0.6)]  # fmt: skip
+    return shown, clicked
+
+
 def _session(
     rng: np.random.Generator, catalog: _Catalog, store: SimulatedStore, taste: _Taste, user: str, segment: str,
-    query_id: str,
+    query_id: str, pages: _Pages,
 ) -> None:  # fmt: skip
     leaves = catalog.leaves
     intent = int(rng.choice(len(leaves), p=taste.leaf_weights))
@@ -240,9 +272,15 @@ def _session(
         favourite = catalog.brands[leaf.family][sorted(taste.brands[leaf.family])[0]][0]
         query = f"{favourite.lower()} {leaf.head}"
     bought = _choose(rng, catalog, taste, catalog.by_leaf[intent])
+    shown, clicked = _page(pages, catalog, taste, intent, bought)
+
+    def ids(products: list[int]) -> list[str]:
+        return [store.products[p]["id"] for p in products]
+
     store.sessions.append({
         "query_id": query_id, "user_id": user, "query": query, "segment": segment, "intent": " > ".join(leaf.path),
-        "purchased": store.products[bought]["id"], "timestamp": NOW.isoformat(),
+        "purchased": store.products[bought]["id"], "shown": ids(shown), "clicked": ids(clicked),
+        "timestamp": NOW.isoformat(),
     })  # fmt: skip
     # Judged: products of the intended leaf that fit the shopper. Everything else, including the same
     # noun in another leaf ("bench" in the wrong room), is not what this shopper came for: grade 0.

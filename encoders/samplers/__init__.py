@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from encoders.samplers.ance import AnceSampler
 from encoders.samplers.base import NegativeSampler, TrainingExample
+from encoders.samplers.bm25_mined import BM25Sampler
 from encoders.samplers.in_batch import InBatchSampler
 from encoders.samplers.random_products import RandomSampler
+from encoders.samplers.staged import StagedSampler
 from encoders.samplers.taxonomy_branch import TaxonomySampler
 
-__all__ = ["InBatchSampler", "NegativeSampler", "RandomSampler", "TaxonomySampler", "TrainingExample"]
+__all__ = [
+    "AnceSampler",
+    "BM25Sampler",
+    "InBatchSampler",
+    "NegativeSampler",
+    "RandomSampler",
+    "StagedSampler",
+    "TaxonomySampler",
+    "TrainingExample",
+]

@@ -17,12 +17,16 @@ __all__ = ["NegativeSampler", "TrainingExample"]
 class TrainingExample:
     """A query, a product it should find, and every product judged relevant for it.
 
-    `relevant_ids` are never used as negatives: they would be false negatives.
+    `relevant_ids` are never used as negatives: they would be false negatives. Where search logs
+    have them, `shown` is the result page the shopper saw and `clicked` the products clicked on it
+    (the staged samples of MMSE: purchased > clicked > shown but not clicked > random).
     """
 
     query: str
     positive: Product
     relevant_ids: frozenset[str] = field(default_factory=frozenset)
+    shown: tuple[str, ...] = ()
+    clicked: frozenset[str] = field(default_factory=frozenset)
 
 
 class NegativeSampler(ABC):

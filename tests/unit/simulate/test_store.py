@@ -79,3 +79,18 @@ PLURALS = [("Benches", "bench"), ("Presses", "press"), ("Hoses", "hose"), ("Acce
 @pytest.mark.parametrize(("plural", "one"), PLURALS)
 def test_singular(plural: str, one: str) -> None:
     assert singular(plural) == one
+
+
+def test_each_search_logs_a_page_with_the_purchase_among_lexical_matches_and_clicks_on_it(store) -> None:  # type: ignore[no-untyped-def]
+    heads = {" > ".join(leaf.path): leaf.head for leaf in load_leaves()}
+    category = {p["id"]: " > ".join(p["category"]) for p in store.products}
+    clicked_beyond_purchase = 0
+    for session in store.sessions:
+        shown, clicked = session["shown"], set(session["clicked"])
+        assert session["purchased"] in shown and session["purchased"] in clicked
+        assert len(shown) == len(set(shown)) <= 12
+        assert clicked <= set(shown)
+        # A keyword engine's page: every shown product's leaf shares the query's head noun.
+        assert {heads[category[p]] for p in shown} == {heads[session["intent"]]}
+        clicked_beyond_purchase += len(clicked) - 1
+    assert clicked_beyond_purchase > 0
