@@ -15,7 +15,7 @@ from rich.progress import Progress
 from aisle.product import Product
 from encoders.export import export_model
 from encoders.loading import base_model_dir
-from encoders.text import ProductTextTemplate
+from encoders.text import DEFAULT_TEMPLATE, ProductTextTemplate
 from encoders.training import CHECKPOINT, TrainingResult, train
 from encoders.training_args import NegativeStrategy, TrainingArgs
 from encoders.training_data import Split, home_depot_examples, simulated_store_examples
@@ -29,7 +29,7 @@ err = Console(stderr=True)
 def _catalog(path: Path, home_depot: bool) -> dict[str, Product]:
     from indexer.catalog import CatalogFormat, read_products
 
-    rows = read_products(path, CatalogFormat.HOME_DEPOT if home_depot else None)
+    rows = read_products(path, CatalogFormat.HOME_DEPOT if home_depot and path.name == "products.csv.gz" else None)
     return {p.id: p for p in (Product.model_validate(r.fields) for r in rows if r.fields)}
 
 
@@ -37,6 +37,9 @@ def train_command(
     out_dir: Annotated[Path, typer.Option("--out", help="Output: checkpoint/, model/ (serving export), curves, card.")],
     store: Annotated[Path | None, typer.Option(help="A simulated store folder (aisle simulate).")] = None,
     home_depot: Annotated[Path | None, typer.Option(help="A folder with products.csv.gz and judgments.csv.gz.")] = None,
+    catalog: Annotated[
+        Path | None, typer.Option(help="Products file replacing the data's own (e.g. with assigned categories).")
+    ] = None,
     sampler: Annotated[NegativeStrategy, typer.Option(help="Negative sampler.")] = NegativeStrategy.TB_HNS,
     negatives: Annotated[int, typer.Option(help="Hard negatives per example.")] = 2,
     epochs: Annotated[int, typer.Option(help="Epochs.")] = 1,
@@ -50,6 +53,7 @@ def train_command(
     ance_refresh_every: Annotated[int, typer.Option(help="ance: steps between product re-encodings.")] = 200,
     ance_pool: Annotated[int, typer.Option(help="ance: products in the mined index (0: all).")] = 10_000,
     ranking_weight: Annotated[float, typer.Option(help="mmse: weight of the stage-order ranking loss.")] = 0.0,
+    template: Annotated[str, typer.Option(help="Product text template.")] = DEFAULT_TEMPLATE,
 ) -> None:
     """Fine-tune the encoder with MultipleNegativesRanking loss and the chosen sampler, then export it."""
     if (store is None) == (home_depot is None):
@@ -57,8 +61,8 @@ def train_command(
     args = TrainingArgs(output_dir=out_dir, sampler=sampler, negatives=negatives, epochs=epochs, batch_size=batch_size,
                         max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, seed=seed,
                         eval_products=eval_products, mined_depth=mined_depth, ance_refresh_every=ance_refresh_every,
-                        ance_pool=ance_pool, ranking_weight=ranking_weight)  # fmt: skip
-    tuned = fine_tune(args, store=store, home_depot=home_depot)
+                        ance_pool=ance_pool, ranking_weight=ranking_weight, template=template)  # fmt: skip
+    tuned = fine_tune(args, store=store, home_depot=home_depot, catalog=catalog)
     start, best = tuned.result.curve[0], tuned.result.best
     ndcg = f"{start.get('ndcg@10', 0):.4f} → {best.get('ndcg@10', 0):.4f}"
     recall = f"{start.get('recall@100', 0):.4f} → {best.get('recall@100', 0):.4f}"
@@ -74,31 +78,36 @@ class FineTuned:
     result: TrainingResult
 
 
-def fine_tune(args: TrainingArgs, *, store: Path | None = None, home_depot: Path | None = None) -> FineTuned:
-    """Fine-tune the base model on a simulated store or on Home Depot, then export it to `output_dir/model`."""
+def fine_tune(
+    args: TrainingArgs, *, store: Path | None = None, home_depot: Path | None = None, catalog: Path | None = None
+) -> FineTuned:
+    """Fine-tune the base model on a simulated store or on Home Depot, then export it to `output_dir/model`.
+
+    `catalog` replaces the data's products file, e.g. Home Depot with assigned categories for TB-HNS.
+    """
     out_dir, sampler, seed = args.output_dir, args.sampler, args.seed
     started = time.perf_counter()
     if store is not None:
-        products = _catalog(store / "catalog.jsonl", home_depot=False)
+        products = _catalog(catalog or store / "catalog.jsonl", home_depot=False)
         examples, _ = simulated_store_examples(store, products, Split.TRAIN, seed)
         _, dev = simulated_store_examples(store, products, Split.DEV, seed)
         source = f"SIMULATED store {store}"
     else:
         assert home_depot is not None
-        products = _catalog(home_depot / "products.csv.gz", home_depot=True)
+        products = _catalog(catalog or home_depot / "products.csv.gz", home_depot=True)
         examples, _ = home_depot_examples(home_depot / "judgments.csv.gz", products, Split.TRAIN, seed)
         _, dev = home_depot_examples(home_depot / "judgments.csv.gz", products, Split.DEV, seed)
         source = f"Home Depot {home_depot}"
-    template = ProductTextTemplate()
-    catalog = list(products.values())
-    err.print(f"training on {source}: {len(examples):,} examples, {len(dev):,} dev queries, {len(catalog):,} products")
+    template = ProductTextTemplate(args.template)
+    items = list(products.values())
+    err.print(f"training on {source}: {len(examples):,} examples, {len(dev):,} dev queries, {len(items):,} products")
     with Progress(console=err) as bar:
         task = bar.add_task("training", total=None)
 
         def show(step: int, total: int, loss: float) -> None:
             bar.update(task, completed=step, total=total, description=f"training (loss {loss:.3f})")
 
-        result = train(base_model_dir(), examples, catalog, dev, args, template, progress=show)
+        result = train(base_model_dir(), examples, items, dev, args, template, progress=show)
     fingerprint = export_model(out_dir / CHECKPOINT, out_dir / "model", f"aisle-{sampler.value}-{seed}", template)
     card = json.loads((out_dir / "model_card.json").read_text())
     card |= {

@@ -45,10 +45,15 @@ AnceEncode = Callable[[Sequence[str]], Any]
 
 @dataclass
 class TrainingResult:
-    """What a run did: steps, time, and dev metrics over time (the last entry is the best kept)."""
+    """What a run did: steps, time, and dev metrics over time (`best` is the checkpoint kept).
+
+    `train_seconds` leaves out the dev evaluations; `steps_per_epoch` lets a short run project an epoch.
+    """
 
     steps: int = 0
     seconds: float = 0.0
+    train_seconds: float = 0.0
+    steps_per_epoch: int = 0
     curve: list[dict[str, float]] = field(default_factory=list)
     best: dict[str, float] = field(default_factory=dict)
 
@@ -139,22 +144,26 @@ def train(
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min((step + 1) / warmup, max(0.0, (total - step) / max(total - warmup, 1)))
     )
-    result = TrainingResult()
+    result = TrainingResult(steps_per_epoch=len(plan[0]) if plan else 0)
     started = time.perf_counter()
+    evaluating = 0.0  # seconds spent on dev checkpoints, not training
     best_score = -1.0
     corpus = _dev_corpus(catalog, dev, args.eval_products, random.Random(args.seed))
 
     def checkpoint() -> None:
-        nonlocal best_score
+        nonlocal best_score, evaluating
+        began = time.perf_counter()
         model.eval()
         metrics = evaluate(encoder, template, corpus, dev) if dev else {}
         model.train()
-        point = {"step": float(result.steps), "seconds": time.perf_counter() - started, **metrics}
+        point = {"step": float(result.steps), "seconds": began - started, "train_seconds": began - started - evaluating,
+                 **metrics}  # fmt: skip
         result.curve.append(point)
         score = metrics.get("ndcg@10", float(result.steps))
         if score > best_score:
             best_score, result.best = score, point
             model.save(str(args.output_dir / CHECKPOINT))
+        evaluating += time.perf_counter() - began
 
     args.output_dir.mkdir(parents=True, exist_ok=True)
     checkpoint()  # step 0: the base model, so a run that only hurts keeps the base
@@ -186,6 +195,7 @@ def train(
     if not result.curve or result.curve[-1]["step"] != result.steps:
         checkpoint()
     result.seconds = time.perf_counter() - started
+    result.train_seconds = result.seconds - evaluating
     _write_outputs(args, sampler, result, len(examples), len(catalog))
     return result
 
@@ -278,6 +288,7 @@ def _write_outputs(
     (out / "model_card.json").write_text(json.dumps({
         "base": "all-MiniLM-L6-v2", "loss": loss,
         "sampler": sampler.get_config_dict(), "examples": examples, "catalog": products, "steps": result.steps,
-        "wall_seconds": round(result.seconds, 1), "best_dev": result.best,
+        "wall_seconds": round(result.seconds, 1), "train_seconds": round(result.train_seconds, 1),
+        "steps_per_epoch": result.steps_per_epoch, "best_dev": result.best,
         "dev_curve_start": result.curve[0] if result.curve else {},
     }, indent=2))  # fmt: skip

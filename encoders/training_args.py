@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from encoders.text import DEFAULT_TEMPLATE
+
 __all__ = ["NegativeStrategy", "TrainingArgs"]
 
 
@@ -50,6 +52,10 @@ class TrainingArgs:
         metadata={
             "help": "Dev corpus size: the judged products plus a seeded sample of others (0: the whole catalog)."
         },
+    )
+    template: str = field(
+        default=DEFAULT_TEMPLATE,
+        metadata={"help": "Product text template; '{title}' keeps assigned categories out of the text."},
     )
     seed: int = field(default=13, metadata={"help": "Seed of shuffling, sampling and the split."})
 

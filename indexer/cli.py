@@ -12,6 +12,7 @@ from aisle.opensearch import get_engine_settings, make_client
 from encoders import get_encoder_settings, load_encoder
 from indexer.bluegreen import build_index, rollback
 from indexer.catalog import CatalogFormat, read_products
+from indexer.catalog.taxonomy_column import write_taxonomy_column
 from indexer.guard import check_encoder
 from indexer.incremental import apply_updates
 from indexer.settings import IndexerSettings, get_indexer_settings
@@ -102,3 +103,28 @@ def users(events: Annotated[Path, typer.Option("--events", help="Purchase events
     out.print(f"{report.index}: {report.users:,} users from {report.events:,} events; "
               f"{unknown} events name unknown products ({len(report.unknown_products)} distinct)"
               + (f"; {rejects.total} malformed events in {rejects.path}" if rejects.total else ""))  # fmt: skip
+
+
+@app.command("assign-taxonomy")
+def assign_taxonomy(
+    catalog: Annotated[Path, typer.Option(help="Catalog without categories (any format `build` reads).")],
+    taxonomy: Annotated[Path, typer.Option(help="Taxonomy TSV with a `path` column (Google's categories.tsv).")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="CSV to write (.csv.gz ok): id, title, category, confidence.")
+    ],
+    catalog_format: Annotated[
+        CatalogFormat | None, typer.Option("--format", help="Catalog format; default: from the file name.")
+    ] = None,
+    prior_weight: Annotated[float, typer.Option(help="Catalog-prior refinement weight (0: none).")] = 0.04,
+) -> None:
+    """File every product under a taxonomy leaf (title ↔ leaf embedding similarity + catalog prior)."""
+    from encoders.taxonomy import Taxonomy
+    from encoders.taxonomy_assignment import TaxonomyAssigner
+
+    encoder = load_encoder(get_encoder_settings())
+    assigner = TaxonomyAssigner(Taxonomy.from_tsv(taxonomy), encoder.encode_texts, prior_weight=prior_weight)
+    report = write_taxonomy_column(catalog, catalog_format, assigner, out_file)
+    for line, reason in report.skipped.items():
+        err.print(f"line {line}: skipped: {reason}")
+    out.print(f"assigned {report.assigned:,} products to {report.leaves:,} leaves (median confidence "
+              f"{report.median_confidence:.2f}); {len(report.skipped):,} rows skipped; wrote {out_file}")  # fmt: skip
