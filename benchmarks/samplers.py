@@ -28,7 +28,7 @@ SAMPLERS = ["in-batch", "bm25", "ance", "tb-hns"]
 def _test_metrics(model_dir: Path, assigned: Path, judgments: Path, seed: int) -> dict[str, float]:
     products = _catalog(assigned, home_depot=False)
     _, test = home_depot_examples(judgments, products, Split.TEST, seed)
-    encoder = load_encoder(model_dir, Backend.ONNX_FP32)
+    encoder = load_encoder(model_dir, Backend.ONNX)
     catalog = list(products.values())
     product_vectors = encoder.encode_products(catalog)
     query_vectors = encoder.encode_texts([q.text for q in test])
@@ -83,8 +83,8 @@ def main() -> None:
             run["seconds_to_in_batch_best_dev"] = _time_to(run["curve"], target)
             run["ndcg@10_vs_in_batch"] = round(run["test"]["ndcg@10"] / baseline["test"]["ndcg@10"], 4)
             run["time_per_step_vs_in_batch"] = round(run["seconds_per_step"] / baseline["seconds_per_step"], 3)
-    path = write_result("samplers", {"base_test": base, "steps": args.steps, "batch_size": args.batch_size, "negatives": args.negatives,
-                                     "seed": args.seed, "runs": runs})  # fmt: skip
+    settings = {"steps": args.steps, "batch_size": args.batch_size, "negatives": args.negatives, "seed": args.seed}
+    path = write_result("samplers", {"base_test": base, **settings, "runs": runs})
     print(f"\n{'sampler':10s} {'test nDCG@10':>12s} {'R@100':>7s} {'s/step':>7s} {'epoch min':>9s} {'× in-batch':>10s} "
           f"{'s to in-batch best':>18s}")  # fmt: skip
     for name, run in runs.items():
