@@ -21,6 +21,7 @@ from encoders.backends import OnnxTextEncoder, TorchTextEncoder
 from encoders.errors import ExportError
 from encoders.fingerprint import METADATA_FILE, EncoderFingerprint, weights_digest
 from encoders.text import ProductTextTemplate
+from encoders.user_tower import USER_GATE_FILE
 
 __all__ = ["ONNX_FP32", "ONNX_INT8", "PROBE_QUERIES", "export_model"]
 
@@ -57,6 +58,8 @@ def export_model(
     staging = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     torch_encoder.model.save(str(staging))
+    if (source_dir / USER_GATE_FILE).is_file():  # a personalized model's user tower travels with it
+        shutil.copy2(source_dir / USER_GATE_FILE, staging / USER_GATE_FILE)
     (staging / "onnx").mkdir()
     try:
         _export_onnx(torch_encoder, staging / ONNX_FP32)

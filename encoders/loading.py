@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from aisle.product import Product
 from encoders.backends import OnnxTextEncoder, TextEncoder, TorchTextEncoder, Vectors
 from encoders.errors import ModelNotFoundError
@@ -16,6 +18,7 @@ from encoders.export import ONNX_FP32, ONNX_INT8
 from encoders.fingerprint import METADATA_FILE, EncoderFingerprint, weights_digest
 from encoders.settings import Backend, EncoderSettings
 from encoders.text import ProductTextTemplate
+from encoders.user_tower import USER_GATE_FILE, LearnedGate
 
 __all__ = ["BASE_MODEL_ID", "Encoder", "base_model_dir", "load_encoder"]
 
@@ -55,6 +58,7 @@ class Encoder:
         fingerprint: The model's identity, recorded in indices.
         backend: Which backend `text_encoder` is.
         query_cache_size: Query vectors kept (least recently used evicted); 0 disables the cache.
+        user_gate: The trained query/user fusion exported with the model, if it was trained with one.
     """
 
     def __init__(
@@ -64,8 +68,10 @@ class Encoder:
         fingerprint: EncoderFingerprint,
         backend: Backend,
         query_cache_size: int = 10_000,
+        user_gate: LearnedGate | None = None,
     ) -> None:
         self.text_encoder = text_encoder
+        self.user_gate = user_gate
         self.template = template
         self.fingerprint = fingerprint
         self.backend = backend
@@ -83,6 +89,14 @@ class Encoder:
     def encode_texts(self, texts: Sequence[str]) -> Vectors:
         """Unit vectors of raw texts (queries in bulk, taxonomy paths)."""
         return self.text_encoder.encode(texts)
+
+    def personalize(self, query: Vectors, user: Vectors, fixed_weight: float) -> Vectors:
+        """The query vector leaned toward the shopper: by the trained gate when there is one, else by `fixed_weight`."""
+        if self.user_gate is not None:
+            return self.user_gate.fuse(query, user)
+        mixed = query + fixed_weight * user
+        fused: Vectors = (mixed / np.linalg.norm(mixed)).astype(np.float32)
+        return fused
 
     def encode_query(self, query: str) -> Vectors:
         """The unit vector of one query, from the LRU cache when seen recently."""
@@ -149,7 +163,8 @@ def load_encoder(settings: EncoderSettings) -> Encoder:
         BASE_MODEL_ID if settings.model_dir is None else model_dir.name
     )  # fmt: skip
     fingerprint = EncoderFingerprint(model_id, weights_digest(model_dir), template.describe(), text_encoder.dimension)
-    return Encoder(text_encoder, template, fingerprint, backend, settings.query_cache_size)
+    gate = LearnedGate.load(model_dir / USER_GATE_FILE) if (model_dir / USER_GATE_FILE).is_file() else None
+    return Encoder(text_encoder, template, fingerprint, backend, settings.query_cache_size, gate)
 
 
 def _metadata(model_dir: Path) -> dict[str, Any] | None:

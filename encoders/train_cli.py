@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from rich.progress import Progress
 from aisle.product import Product
 from encoders.export import export_model
 from encoders.loading import base_model_dir
+from encoders.personalization import read_histories
 from encoders.text import DEFAULT_TEMPLATE, ProductTextTemplate
 from encoders.training import CHECKPOINT, TrainingResult, train
 from encoders.training_args import NegativeStrategy, TrainingArgs
@@ -54,6 +56,10 @@ def train_command(
     ance_pool: Annotated[int, typer.Option(help="ance: products in the mined index (0: all).")] = 10_000,
     ranking_weight: Annotated[float, typer.Option(help="mmse: weight of the stage-order ranking loss.")] = 0.0,
     template: Annotated[str, typer.Option(help="Product text template.")] = DEFAULT_TEMPLATE,
+    personalize: Annotated[
+        bool, typer.Option(help="Train the user gate end to end on the store's purchase histories.")
+    ] = False,
+    history_dropout: Annotated[float, typer.Option(help="personalize: share of examples without history.")] = 0.3,
 ) -> None:
     """Fine-tune the encoder with MultipleNegativesRanking loss and the chosen sampler, then export it."""
     if (store is None) == (home_depot is None):
@@ -61,13 +67,20 @@ def train_command(
     args = TrainingArgs(output_dir=out_dir, sampler=sampler, negatives=negatives, epochs=epochs, batch_size=batch_size,
                         max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, seed=seed,
                         eval_products=eval_products, mined_depth=mined_depth, ance_refresh_every=ance_refresh_every,
-                        ance_pool=ance_pool, ranking_weight=ranking_weight, template=template)  # fmt: skip
+                        ance_pool=ance_pool, ranking_weight=ranking_weight, template=template,
+                        personalize=personalize, history_dropout=history_dropout)  # fmt: skip
     tuned = fine_tune(args, store=store, home_depot=home_depot, catalog=catalog)
     start, best = tuned.result.curve[0], tuned.result.best
     ndcg = f"{start.get('ndcg@10', 0):.4f} → {best.get('ndcg@10', 0):.4f}"
     recall = f"{start.get('recall@100', 0):.4f} → {best.get('recall@100', 0):.4f}"
     out.print(f"{tuned.result.steps} steps in {tuned.result.seconds:.0f}s; dev nDCG@10 {ndcg}, Recall@100 {recall}")
     out.print(f"serve it: AISLE_ENCODER_MODEL_DIR={tuned.model_dir}")
+
+
+def _search_time(store: Path) -> dt.datetime:
+    # Purchases are aged at the time of the searches, as the users index ages them at indexing time.
+    with (store / "sessions.jsonl").open() as sessions:
+        return dt.datetime.fromisoformat(json.loads(sessions.readline())["timestamp"])
 
 
 @dataclass
@@ -87,11 +100,14 @@ def fine_tune(
     """
     out_dir, sampler, seed = args.output_dir, args.sampler, args.seed
     started = time.perf_counter()
+    histories = None
     if store is not None:
         products = _catalog(catalog or store / "catalog.jsonl", home_depot=False)
         examples, _ = simulated_store_examples(store, products, Split.TRAIN, seed)
         _, dev = simulated_store_examples(store, products, Split.DEV, seed)
         source = f"SIMULATED store {store}"
+        if args.personalize:
+            histories = read_histories(store / "events.jsonl", _search_time(store))
     else:
         assert home_depot is not None
         products = _catalog(catalog or home_depot / "products.csv.gz", home_depot=True)
@@ -107,7 +123,7 @@ def fine_tune(
         def show(step: int, total: int, loss: float) -> None:
             bar.update(task, completed=step, total=total, description=f"training (loss {loss:.3f})")
 
-        result = train(base_model_dir(), examples, items, dev, args, template, progress=show)
+        result = train(base_model_dir(), examples, items, dev, args, template, progress=show, histories=histories)
     fingerprint = export_model(out_dir / CHECKPOINT, out_dir / "model", f"aisle-{sampler.value}-{seed}", template)
     card = json.loads((out_dir / "model_card.json").read_text())
     card |= {

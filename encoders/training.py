@@ -15,10 +15,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aisle.product import Product
 from encoders.backends import TorchTextEncoder
+from encoders.errors import TrainingDataError
 from encoders.evaluation import corpus_metrics
 from encoders.losses import PADDING, StagedRankingLoss
 from encoders.samplers import (
@@ -35,6 +36,10 @@ from encoders.samplers.staged import PURCHASED
 from encoders.text import ProductTextTemplate
 from encoders.training_args import NegativeStrategy, TrainingArgs
 from encoders.training_data import EvalQuery
+from encoders.user_tower import USER_GATE_FILE, RecencyPoolingTower
+
+if TYPE_CHECKING:
+    from encoders.personalization import Purchase
 
 __all__ = ["CHECKPOINT", "TrainingResult", "build_sampler", "evaluate", "train"]
 
@@ -114,10 +119,17 @@ def train(
     args: TrainingArgs,
     template: ProductTextTemplate,
     progress: Callable[[int, int, float], None] | None = None,
+    histories: dict[str, list[Purchase]] | None = None,
 ) -> TrainingResult:
-    """Fine-tune `base_model` and save the best dev checkpoint to `args.output_dir`."""
+    """Fine-tune `base_model` and save the best dev checkpoint to `args.output_dir`.
+
+    With `args.personalize`, `histories` (shopper → purchases) feed the user tower, trained with it.
+    """
+    import numpy as np
     import torch
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+
+    from encoders.personalization import PersonalizedRankingLoss, UserGate, user_vectors
 
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
@@ -138,6 +150,34 @@ def train(
         else MultipleNegativesRankingLoss(model, scale=args.scale)
     )
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate)
+    gate: UserGate | None = None
+    users: dict[str, Any] = {}
+    if args.personalize:
+        if staged:
+            raise TrainingDataError("--personalize trains with MNRL; it cannot be combined with --ranking-weight.")
+        if not histories:
+            raise TrainingDataError(
+                "--personalize needs purchase histories: train on a simulated store (its events.jsonl)."
+            )
+        gate = UserGate(encoder.dimension, args.gate_max_weight)
+        optimizer.add_param_group({"params": list(gate.parameters()), "lr": args.gate_learning_rate})
+        loss_fn = PersonalizedRankingLoss(model, gate, args.scale)
+        by_id = {p.id: p for p in catalog}
+        tower = RecencyPoolingTower(args.history_half_life_days)
+        known = {u: [p for p in h if p.product_id in by_id] for u, h in histories.items()}
+
+        def refresh_users() -> None:
+            # Histories are pooled from the model being trained, as the indexer will pool them from the served one.
+            users.clear()
+            users.update(user_vectors(known, lambda ids: encoder.encode([template.render(by_id[i]) for i in ids]),
+                                      tower))  # fmt: skip
+            model.train()
+
+        def user_labels(batch: list[TrainingExample]) -> Any:
+            zero = np.zeros(encoder.dimension, dtype=np.float32)
+            rows = [users.get(e.user_id or "", zero) if rng.random() >= args.history_dropout else zero for e in batch]
+            return torch.tensor(np.stack(rows))
+
     plan = [_batches(list(examples), args.batch_size, random.Random(args.seed + e)) for e in range(args.epochs)]
     total = sum(len(b) for b in plan) if not args.max_steps else min(args.max_steps, sum(len(b) for b in plan))
     warmup = max(int(total * args.warmup_ratio), 1)
@@ -163,6 +203,10 @@ def train(
         if score > best_score:
             best_score, result.best = score, point
             model.save(str(args.output_dir / CHECKPOINT))
+            if gate is not None:
+                (args.output_dir / CHECKPOINT / USER_GATE_FILE).write_text(json.dumps(gate.to_learned_gate().to_dict()))
+        if gate is not None:
+            refresh_users()
         evaluating += time.perf_counter() - began
 
     args.output_dir.mkdir(parents=True, exist_ok=True)
@@ -179,11 +223,12 @@ def train(
                 assert isinstance(sampler, StagedSampler)
                 columns, labels = _staged_columns(batch, sampler, args.negatives, template, catalog, rng)
             else:
-                columns, labels = _columns(batch, sampler, args.negatives, template, catalog, rng), torch.empty(0)
+                columns = _columns(batch, sampler, args.negatives, template, catalog, rng)
+                labels = user_labels(batch) if gate is not None else torch.empty(0)
             features = [_to_device(model.preprocess(column), model.device) for column in columns]
             loss = loss_fn(features, labels)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            torch.nn.utils.clip_grad_norm_([p for group in optimizer.param_groups for p in group["params"]], 1.0)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad()

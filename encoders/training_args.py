@@ -38,6 +38,13 @@ class TrainingArgs:
         default=0.0, metadata={"help": "MMSE: weight of the ranking loss over stage order (0: MNRL only)."}
     )
     ranking_margin: float = field(default=0.1, metadata={"help": "MMSE: ranking margin in cosine units."})
+    personalize: bool = field(
+        default=False, metadata={"help": "Train the user gate end to end on purchase histories (simulated store)."}
+    )
+    history_dropout: float = field(default=0.3, metadata={"help": "Share of examples trained without history."})
+    gate_max_weight: float = field(default=1.0, metadata={"help": "Largest weight of the user vector."})
+    gate_learning_rate: float = field(default=1e-2, metadata={"help": "AdamW learning rate of the user gate."})
+    history_half_life_days: float = field(default=90.0, metadata={"help": "Recency pooling of histories."})
     epochs: int = field(default=1, metadata={"help": "Passes over the training examples."})
     batch_size: int = field(default=32, metadata={"help": "Examples per step (in-batch negatives grow with it)."})
     learning_rate: float = field(default=3e-5, metadata={"help": "AdamW learning rate."})

@@ -92,6 +92,7 @@ def simulated_store_examples(
         examples.append(TrainingExample(
             session["query"], products[session["purchased"]], relevant,
             shown=tuple(session.get("shown", ())), clicked=frozenset(session.get("clicked", ())),
+            user_id=session.get("user_id"),
         ))  # fmt: skip
         queries.append(EvalQuery(session["query_id"], session["query"], grades[session["query_id"]]))
     return examples, queries

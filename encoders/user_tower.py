@@ -1,19 +1,22 @@
 """The user tower at serving time: purchase history → one unit vector that personalizes queries.
 
-`RecencyPoolingTower` is the untrained tower: a recency- and quantity-weighted mean of the
-purchased products' vectors (weights halve every `half_life_days`). A trained tower, when one is
-exported with the model, replaces the mean by attention pooling and a learned gate; both expose
-the same `user_vector`.
+`RecencyPoolingTower` pools history: a recency- and quantity-weighted mean of the purchased
+products' vectors (weights halve every `half_life_days`). `LearnedGate` fuses that user vector with
+the query vector; it is trained end to end with the encoder (`aisle train --personalize`) and
+exported beside the model. Without a gate the API mixes in the user vector at a fixed weight.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["RecencyPoolingTower"]
+__all__ = ["USER_GATE_FILE", "LearnedGate", "RecencyPoolingTower"]
 
 Vectors = npt.NDArray[np.float32]
 
@@ -53,3 +56,51 @@ class RecencyPoolingTower:
             return None
         vector: Vectors = (pooled / norm).astype(np.float32)
         return vector
+
+
+USER_GATE_FILE = "user_gate.json"  # beside a model that was trained with personalization
+
+
+@dataclass(frozen=True)
+class LearnedGate:
+    """The trained fusion of query and user vectors: how far to lean toward this shopper, for this query.
+
+    fused = normalize(q + g·u), g = max_weight · sigmoid(w_query·q + w_user·u + w_similarity·(q·u) + bias).
+    The gate learns when history should count: little for a query far from anything the shopper
+    bought, more for an ambiguous one ("bench") near their purchases.
+
+    Example:
+        >>> import numpy as np
+        >>> gate = LearnedGate(np.zeros(2, np.float32), np.zeros(2, np.float32), 0.0, 0.0, 1.0)
+        >>> gate.weight(np.array([1, 0], np.float32), np.array([0, 1], np.float32))
+        0.5
+    """
+
+    w_query: Vectors
+    w_user: Vectors
+    w_similarity: float
+    bias: float
+    max_weight: float
+
+    def weight(self, query: Vectors, user: Vectors) -> float:
+        """The gate value g for this query and shopper."""
+        logit = float(self.w_query @ query + self.w_user @ user + self.w_similarity * float(query @ user) + self.bias)
+        return self.max_weight / (1.0 + float(np.exp(-logit)))
+
+    def fuse(self, query: Vectors, user: Vectors) -> Vectors:
+        """The personalized unit query vector."""
+        mixed = query + self.weight(query, user) * user
+        fused: Vectors = (mixed / np.linalg.norm(mixed)).astype(np.float32)
+        return fused
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready parameters."""
+        return {"w_query": self.w_query.tolist(), "w_user": self.w_user.tolist(), "w_similarity": self.w_similarity,
+                "bias": self.bias, "max_weight": self.max_weight}  # fmt: skip
+
+    @classmethod
+    def load(cls, path: Path) -> LearnedGate:
+        """Read a gate written as JSON by training."""
+        raw = json.loads(path.read_text())
+        return cls(np.asarray(raw["w_query"], np.float32), np.asarray(raw["w_user"], np.float32),
+                   float(raw["w_similarity"]), float(raw["bias"]), float(raw["max_weight"]))  # fmt: skip

@@ -153,7 +153,7 @@ def _choose_model(
             inputs = {
                 "store": file_digest(store_dir / "catalog.jsonl") + file_digest(store_dir / "sessions.jsonl"),
                 "minutes": settings.train_minutes, "max_steps": settings.train_max_steps, "seed": settings.seed,
-                "eval_products": settings.train_eval_products,
+                "eval_products": settings.train_eval_products, "personalize": True,
             }  # fmt: skip
             if state.matches("model", inputs) and (training / "model" / "aisle-encoder.json").is_file():
                 return CURRENT
@@ -163,6 +163,7 @@ def _choose_model(
                 max_steps=settings.train_max_steps,
                 eval_products=settings.train_eval_products,
                 seed=settings.seed,
+                personalize=True,  # the store has purchase histories: train the user gate with the encoder
             )
             tuned = fine_tune(args, store=store_dir)
             state.record("model", inputs, folder=str(tuned.model_dir))

@@ -27,6 +27,7 @@ class TrainingExample:
     relevant_ids: frozenset[str] = field(default_factory=frozenset)
     shown: tuple[str, ...] = ()
     clicked: frozenset[str] = field(default_factory=frozenset)
+    user_id: str | None = None  # whose purchase history personalizes the query (aisle train --personalize)
 
 
 class NegativeSampler(ABC):

@@ -192,7 +192,7 @@ class SearchService:
         vector = plain
         if applied and plain is not None:
             assert profile is not None and profile.vector is not None
-            vector = _personalize(plain, profile.vector, settings.personal_weight)
+            vector = self._encoder.personalize(plain, profile.vector, settings.personal_weight)
         personalization = Personalization(
             requested=requested, applied=applied, reason=reason, history_size=profile.history_size if profile else 0
         )
@@ -314,13 +314,6 @@ class SearchService:
                 personal_delta=(f.semantic - plain) if f.semantic is not None and plain is not None else None,
             )  # fmt: skip
         return explanations
-
-
-def _personalize(query: Vector, user: Vector, weight: float) -> Vector:
-    """The query vector pulled toward the shopper's taste, back on the unit sphere."""
-    mixed = query + weight * user
-    result: Vector = (mixed / np.linalg.norm(mixed)).astype(np.float32)
-    return result
 
 
 def _ranked(result: dict[str, Any]) -> list[tuple[str, float]]:

@@ -36,3 +36,73 @@ def test_tb_hns_training_writes_a_checkpoint_curves_and_a_card_and_exports(tmp_p
     fingerprint = export_model(tmp_path / "run" / CHECKPOINT, tmp_path / "model", "tiny", ProductTextTemplate())
     encoder = load_encoder(EncoderSettings(model_dir=tmp_path / "model"))
     assert encoder.fingerprint.value == fingerprint.value and encoder.dimension == 384
+
+
+@pytest.fixture(scope="module")
+def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Product]]:
+    folder = tmp_path_factory.mktemp("store")
+    files = write_store(simulate(StoreConfig(products=300, shoppers=120, seed=11)), folder)
+    products = {p.id: p for p in (Product.model_validate(json.loads(line))
+                                  for line in files["catalog.jsonl"].read_text().splitlines())}  # fmt: skip
+    return folder, products
+
+
+@pytest.mark.parametrize(("sampler", "extra"), [
+    (NegativeStrategy.BM25, {}),
+    (NegativeStrategy.ANCE, {"ance_refresh_every": 1, "ance_pool": 200}),
+    (NegativeStrategy.MMSE, {"ranking_weight": 1.0}),
+])  # fmt: skip
+def test_every_sampler_trains_for_real_and_names_itself_in_the_card(
+    tiny_store: tuple[Path, dict[str, Product]], tmp_path: Path, sampler: NegativeStrategy, extra: dict[str, float]
+) -> None:
+    folder, products = tiny_store
+    examples, _ = simulated_store_examples(folder, products, Split.TRAIN)
+    _, dev = simulated_store_examples(folder, products, Split.DEV)
+    args = TrainingArgs(output_dir=tmp_path / "run", sampler=sampler, negatives=2, batch_size=8, max_steps=2,
+                        eval_every=0, max_seq_length=32, **extra)  # type: ignore[arg-type]  # fmt: skip
+    result = train(base_model_dir(), examples, list(products.values()), dev, args, ProductTextTemplate())
+    assert result.steps == 2
+    card = json.loads((tmp_path / "run" / "model_card.json").read_text())
+    assert card["sampler"]["name"] == sampler.value
+    assert ("ranking" in card["loss"]) == (sampler is NegativeStrategy.MMSE)
+    if sampler is NegativeStrategy.ANCE:
+        assert card["sampler"]["refreshes"] == 2  # refreshed before each of the two batches
+    assert (tmp_path / "run" / "curve.png").stat().st_size > 0
+
+
+def test_personalized_training_exports_a_gate_the_encoder_serves(
+    tiny_store: tuple[Path, dict[str, Product]], tmp_path: Path
+) -> None:
+    import numpy as np
+
+    from encoders.personalization import read_histories
+    from encoders.train_cli import _search_time
+    from encoders.user_tower import USER_GATE_FILE
+
+    folder, products = tiny_store
+    examples, _ = simulated_store_examples(folder, products, Split.TRAIN)
+    _, dev = simulated_store_examples(folder, products, Split.DEV)
+    histories = read_histories(folder / "events.jsonl", _search_time(folder))
+    args = TrainingArgs(output_dir=tmp_path / "run", sampler=NegativeStrategy.IN_BATCH, batch_size=8, max_steps=3,
+                        eval_every=0, max_seq_length=32, personalize=True)  # fmt: skip
+    train(base_model_dir(), examples, list(products.values()), dev, args, ProductTextTemplate(), histories=histories)
+    assert (tmp_path / "run" / CHECKPOINT / USER_GATE_FILE).is_file()
+    export_model(tmp_path / "run" / CHECKPOINT, tmp_path / "model", "tiny-personal", ProductTextTemplate())
+    encoder = load_encoder(EncoderSettings(model_dir=tmp_path / "model"))
+    assert encoder.user_gate is not None
+    query, user = encoder.encode_query("bench"), encoder.encode_query("outdoor cedar furniture")
+    fused = encoder.personalize(query, user, fixed_weight=0.0)  # the gate decides, not the fixed weight
+    assert float(fused @ user) > float(query @ user)
+    assert np.linalg.norm(fused) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_personalize_without_histories_says_what_to_do(
+    tiny_store: tuple[Path, dict[str, Product]], tmp_path: Path
+) -> None:
+    from encoders.errors import TrainingDataError
+
+    folder, products = tiny_store
+    examples, _ = simulated_store_examples(folder, products, Split.TRAIN)
+    args = TrainingArgs(output_dir=tmp_path / "run", max_steps=1, personalize=True)
+    with pytest.raises(TrainingDataError, match="purchase histories"):
+        train(base_model_dir(), examples, list(products.values()), [], args, ProductTextTemplate())

@@ -1,0 +1,128 @@
+"""Training the user tower end to end: purchase histories → user vectors → a learned gate on the query.
+
+Each training example carries its shopper's user vector (recency pooling of their purchases'
+product vectors, re-encoded with the model being trained at every dev checkpoint). With probability
+`history_dropout` the vector is zeroed, so the query tower keeps ranking well on its own: that is
+the vector cold and unknown shoppers get. The loss is MultipleNegativesRanking with the fused query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import torch
+
+from encoders.user_tower import LearnedGate, RecencyPoolingTower
+
+__all__ = ["PersonalizedRankingLoss", "Purchase", "UserGate", "read_histories", "user_vectors"]
+
+Vectors = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """One purchase in a shopper's history."""
+
+    product_id: str
+    age_days: float
+    quantity: float = 1.0
+
+
+def read_histories(events: Path, now: dt.datetime) -> dict[str, list[Purchase]]:
+    """Purchase events (JSON lines: user_id, product_id, quantity, timestamp) per shopper, aged at `now`."""
+    histories: dict[str, list[Purchase]] = defaultdict(list)
+    for line in events.read_text().splitlines():
+        if line.strip():
+            event = json.loads(line)
+            age = (now - dt.datetime.fromisoformat(event["timestamp"])).total_seconds() / 86_400
+            histories[event["user_id"]].append(
+                Purchase(event["product_id"], max(age, 0.0), float(event.get("quantity", 1)))
+            )
+    return dict(histories)
+
+
+def user_vectors(
+    histories: dict[str, list[Purchase]],
+    encode_products: Callable[[Sequence[str]], Vectors],
+    tower: RecencyPoolingTower,
+) -> dict[str, Vectors]:
+    """Each shopper's user vector (shoppers with no encodable history are left out)."""
+    ids = sorted({p.product_id for history in histories.values() for p in history})
+    vectors = dict(zip(ids, encode_products(ids), strict=True)) if ids else {}
+    out: dict[str, Vectors] = {}
+    for user, history in histories.items():
+        known = [p for p in history if p.product_id in vectors]
+        if not known:
+            continue
+        vector = tower.user_vector(
+            np.stack([vectors[p.product_id] for p in known]),
+            np.array([p.age_days for p in known]),
+            np.array([p.quantity for p in known]),
+        )
+        if vector is not None:
+            out[user] = vector
+    return out
+
+
+class UserGate(torch.nn.Module):
+    """The trainable form of `LearnedGate` (see there for the formula).
+
+    Args:
+        dimension: Vector length.
+        max_weight: Largest weight the user vector can get.
+    """
+
+    def __init__(self, dimension: int, max_weight: float = 1.0) -> None:
+        super().__init__()
+        self.max_weight = max_weight
+        self.w_query = torch.nn.Parameter(torch.zeros(dimension))
+        self.w_user = torch.nn.Parameter(torch.zeros(dimension))
+        self.w_similarity = torch.nn.Parameter(torch.zeros(()))
+        self.bias = torch.nn.Parameter(torch.zeros(()))
+
+    def forward(self, queries: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
+        """Fused unit query vectors; a zero user vector leaves the query as it is."""
+        logit = queries @ self.w_query + users @ self.w_user + self.w_similarity * (queries * users).sum(-1) + self.bias
+        gate = self.max_weight * torch.sigmoid(logit)
+        return torch.nn.functional.normalize(queries + gate[:, None] * users, dim=-1)
+
+    def to_learned_gate(self) -> LearnedGate:
+        """The numpy gate the API serves."""
+        return LearnedGate(
+            self.w_query.detach().cpu().numpy().astype(np.float32),
+            self.w_user.detach().cpu().numpy().astype(np.float32),
+            float(self.w_similarity.detach()), float(self.bias.detach()), self.max_weight,
+        )  # fmt: skip
+
+
+class PersonalizedRankingLoss:
+    """MultipleNegativesRanking where each query vector is first fused with its shopper's user vector.
+
+    Features are [queries, positives, hard negative columns...]; `labels` is the [batch, dim] tensor
+    of user vectors (zero rows: no history, or dropped out).
+
+    Args:
+        model: The SentenceTransformer being trained.
+        gate: The `UserGate` trained with it.
+        scale: Similarity scale (as MNRL's).
+    """
+
+    def __init__(self, model: Any, gate: UserGate, scale: float = 20.0) -> None:
+        self.model, self.gate, self.scale = model, gate, scale
+
+    def __call__(self, sentence_features: Sequence[dict[str, Any]], labels: torch.Tensor) -> torch.Tensor:
+        """The loss of one batch."""
+        normalize = torch.nn.functional.normalize
+        embeddings = [normalize(self.model(f)["sentence_embedding"], dim=-1) for f in sentence_features]
+        queries = self.gate(embeddings[0], labels.to(embeddings[0].device))
+        candidates = torch.cat(embeddings[1:])
+        scores = self.scale * queries @ candidates.T
+        return torch.nn.functional.cross_entropy(scores, torch.arange(len(queries), device=scores.device))

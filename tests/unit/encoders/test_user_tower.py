@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from encoders.user_tower import LearnedGate, RecencyPoolingTower
+
+
+def _unit(*values: float) -> np.ndarray:
+    v = np.array(values, dtype=np.float32)
+    return v / np.linalg.norm(v)
+
+
+def test_the_gate_leans_harder_toward_history_that_resembles_the_query() -> None:
+    gate = LearnedGate(np.zeros(3, np.float32), np.zeros(3, np.float32), w_similarity=6.0, bias=-3.0, max_weight=1.0)
+    query = _unit(1, 0, 0)
+    near, far = _unit(1, 1, 0), _unit(0, 0, 1)
+    assert gate.weight(query, near) > 0.5 > gate.weight(query, far)
+    fused = gate.fuse(query, near)
+    assert np.linalg.norm(fused) == pytest.approx(1.0, abs=1e-6)
+    assert float(fused @ near) > float(query @ near)
+
+
+def test_a_gate_survives_its_json_file(tmp_path: Path) -> None:
+    gate = LearnedGate(_unit(1, 2, 3), _unit(3, 2, 1), 0.5, -0.25, 0.8)
+    (tmp_path / "gate.json").write_text(json.dumps(gate.to_dict()))
+    loaded = LearnedGate.load(tmp_path / "gate.json")
+    query, user = _unit(1, 0, 1), _unit(0, 1, 1)
+    assert loaded.weight(query, user) == pytest.approx(gate.weight(query, user), abs=1e-6)
+
+
+def test_the_torch_gate_and_the_served_gate_agree() -> None:
+    torch = pytest.importorskip("torch")
+    from encoders.personalization import UserGate
+
+    module = UserGate(3, max_weight=0.7)
+    with torch.no_grad():
+        for parameter in module.parameters():
+            parameter.copy_(torch.randn_like(parameter))
+    query, user = _unit(1, 2, 0), _unit(0, 1, 2)
+    trained = module(torch.tensor(query[None]), torch.tensor(user[None]))[0].detach().numpy()
+    np.testing.assert_allclose(module.to_learned_gate().fuse(query, user), trained, atol=1e-5)
+    # A zero user vector (no history, or dropped out) leaves the query as it was.
+    plain = module(torch.tensor(query[None]), torch.zeros(1, 3))[0].detach().numpy()
+    np.testing.assert_allclose(plain, query, atol=1e-6)
+
+
+def test_histories_are_aged_at_the_search_time_and_pooled_per_shopper(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    from encoders.personalization import read_histories, user_vectors
+
+    now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    events = [
+        {"user_id": "u1", "product_id": "a", "quantity": 1, "timestamp": (now - dt.timedelta(days=90)).isoformat()},
+        {"user_id": "u1", "product_id": "b", "quantity": 1, "timestamp": now.isoformat()},
+        {"user_id": "u2", "product_id": "gone", "quantity": 1, "timestamp": now.isoformat()},
+    ]
+    path = tmp_path / "events.jsonl"
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    histories = read_histories(path, now)
+    assert [round(p.age_days) for p in histories["u1"]] == [90, 0]
+    table = {"a": _unit(1, 0), "b": _unit(0, 1)}
+    vectors = user_vectors({"u1": histories["u1"]}, lambda ids: np.stack([table[i] for i in ids]),
+                           RecencyPoolingTower(half_life_days=90))  # fmt: skip
+    assert float(vectors["u1"][1]) > float(vectors["u1"][0]) > 0  # the recent purchase counts twice as much
