@@ -7,6 +7,9 @@ fp32 of the kept checkpoint), training seconds per step and a projected epoch, a
 seconds until dev nDCG@10 first reached the in-batch run's best. TB-HNS needs categories: it uses
 the catalog written by `aisle index assign-taxonomy` (`--assigned`); every sampler trains on that
 file with a title-only template, so the text the encoder sees is the same for all.
+`tb-hns-batches` is TB-HNS as batch composition (`--batching taxonomy`, no extra columns). A run of
+a subset (`--samplers in-batch tb-hns-batches`) writes `samplers-<names>.json`, leaving the full
+comparison's `samplers.json` in place.
 """
 
 from __future__ import annotations
@@ -19,10 +22,18 @@ from benchmarks.common import RESULTS, data_dir, exported_base_model, load_encod
 from encoders import Backend
 from encoders.evaluation import corpus_metrics
 from encoders.train_cli import _catalog, fine_tune
-from encoders.training_args import NegativeStrategy, TrainingArgs
+from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
 from encoders.training_data import Split, home_depot_examples
 
-SAMPLERS = ["in-batch", "bm25", "ance", "tb-hns"]
+# name → (sampler, batching, hard negatives per example; None: --negatives)
+RUNS: dict[str, tuple[NegativeStrategy, Batching, int | None]] = {
+    "in-batch": (NegativeStrategy.IN_BATCH, Batching.RANDOM, None),
+    "bm25": (NegativeStrategy.BM25, Batching.RANDOM, None),
+    "ance": (NegativeStrategy.ANCE, Batching.RANDOM, None),
+    "tb-hns": (NegativeStrategy.TB_HNS, Batching.RANDOM, None),
+    # TB-HNS as batch composition: runs of taxonomy neighbours, no extra texts to encode.
+    "tb-hns-batches": (NegativeStrategy.IN_BATCH, Batching.TAXONOMY, 0),
+}
 
 
 def _test_metrics(model_dir: Path, assigned: Path, judgments: Path, seed: int) -> dict[str, float]:
@@ -43,7 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--assigned", type=Path, default=Path("artifacts/home-depot-assigned/products.csv.gz"),
                         help="Home Depot catalog with assigned categories (aisle index assign-taxonomy)")  # fmt: skip
-    parser.add_argument("--samplers", nargs="+", default=SAMPLERS, choices=[s.value for s in NegativeStrategy])
+    parser.add_argument("--samplers", nargs="+", default=list(RUNS), choices=list(RUNS))
     parser.add_argument("--steps", type=int, default=120, help="training steps per sampler")
     parser.add_argument("--eval-every", type=int, default=30)
     parser.add_argument("--eval-products", type=int, default=3000, help="dev corpus: judged + sampled products")
@@ -59,8 +70,10 @@ def main() -> None:
     print(f"base model (no fine-tuning): test {base}", flush=True)
     for name in args.samplers:
         out = RESULTS / "samplers" / name
+        sampler, batching, negatives = RUNS[name]
         training = TrainingArgs(
-            output_dir=out, sampler=NegativeStrategy(name), negatives=args.negatives, batch_size=args.batch_size,
+            output_dir=out, sampler=sampler, batching=batching,
+            negatives=args.negatives if negatives is None else negatives, batch_size=args.batch_size,
             max_steps=args.steps, eval_every=args.eval_every, eval_products=args.eval_products, seed=args.seed,
             template="{title}", ance_refresh_every=max(args.steps // 3, 1),
         )  # fmt: skip
@@ -84,7 +97,8 @@ def main() -> None:
             run["ndcg@10_vs_in_batch"] = round(run["test"]["ndcg@10"] / baseline["test"]["ndcg@10"], 4)
             run["time_per_step_vs_in_batch"] = round(run["seconds_per_step"] / baseline["seconds_per_step"], 3)
     settings = {"steps": args.steps, "batch_size": args.batch_size, "negatives": args.negatives, "seed": args.seed}
-    path = write_result("samplers", {"base_test": base, **settings, "runs": runs})
+    name = "samplers" if args.samplers == list(RUNS) else "-".join(["samplers", *args.samplers])
+    path = write_result(name, {"base_test": base, **settings, "runs": runs})
     print(f"\n{'sampler':10s} {'test nDCG@10':>12s} {'R@100':>7s} {'s/step':>7s} {'epoch min':>9s} {'× in-batch':>10s} "
           f"{'s to in-batch best':>18s}")  # fmt: skip
     for name, run in runs.items():

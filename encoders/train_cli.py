@@ -19,7 +19,7 @@ from encoders.loading import base_model_dir
 from encoders.personalization import read_histories
 from encoders.text import DEFAULT_TEMPLATE, ProductTextTemplate
 from encoders.training import CHECKPOINT, TrainingResult, train
-from encoders.training_args import NegativeStrategy, TrainingArgs
+from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
 from encoders.training_data import Split, home_depot_examples, simulated_store_examples
 
 __all__ = ["FineTuned", "fine_tune", "train_command"]
@@ -44,6 +44,10 @@ def train_command(
     ] = None,
     sampler: Annotated[NegativeStrategy, typer.Option(help="Negative sampler.")] = NegativeStrategy.TB_HNS,
     negatives: Annotated[int, typer.Option(help="Hard negatives per example.")] = 2,
+    batching: Annotated[
+        Batching, typer.Option(help="random, or taxonomy: in-batch negatives from neighbouring branches.")
+    ] = Batching.RANDOM,
+    taxonomy_run: Annotated[int, typer.Option(help="taxonomy batching: examples of one branch in a row.")] = 8,
     epochs: Annotated[int, typer.Option(help="Epochs.")] = 1,
     batch_size: Annotated[int, typer.Option(help="Batch size.")] = 32,
     max_steps: Annotated[int, typer.Option(help="Stop after N steps (0: none).")] = 0,
@@ -64,7 +68,8 @@ def train_command(
     """Fine-tune the encoder with MultipleNegativesRanking loss and the chosen sampler, then export it."""
     if (store is None) == (home_depot is None):
         raise typer.BadParameter("give exactly one of --store or --home-depot")
-    args = TrainingArgs(output_dir=out_dir, sampler=sampler, negatives=negatives, epochs=epochs, batch_size=batch_size,
+    args = TrainingArgs(output_dir=out_dir, sampler=sampler, negatives=negatives, batching=batching,
+                        taxonomy_run=taxonomy_run, epochs=epochs, batch_size=batch_size,
                         max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, seed=seed,
                         eval_products=eval_products, mined_depth=mined_depth, ance_refresh_every=ance_refresh_every,
                         ance_pool=ance_pool, ranking_weight=ranking_weight, template=template,

@@ -1,6 +1,7 @@
 """Fine-tune the two-tower encoder with MultipleNegativesRanking loss and a chosen negative sampler.
 
-Each step: a batch of (query, purchased/relevant product) pairs with no product twice, the
+Each step: a batch of (query, purchased/relevant product) pairs with no product twice and no
+false negative (random or taxonomy-grouped, `encoders/samplers/batches.py`), the
 sampler's hard negatives as extra columns, MNRL over in-batch plus hard negatives. Dev metrics
 (nDCG@10, Recall@100 over the full corpus) are computed every `eval_every` steps and the best
 checkpoint is kept; curves go to CSV, and the model card records data, sampler, steps and time.
@@ -24,24 +25,27 @@ from encoders.evaluation import corpus_metrics
 from encoders.losses import PADDING, StagedRankingLoss
 from encoders.samplers import (
     AnceSampler,
+    BatchPlanner,
     BM25Sampler,
     InBatchSampler,
     NegativeSampler,
+    RandomBatches,
     RandomSampler,
     StagedSampler,
+    TaxonomyBatches,
     TaxonomySampler,
     TrainingExample,
 )
 from encoders.samplers.staged import PURCHASED
 from encoders.text import ProductTextTemplate
-from encoders.training_args import NegativeStrategy, TrainingArgs
+from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
 from encoders.training_data import EvalQuery
 from encoders.user_tower import USER_GATE_FILE, RecencyPoolingTower
 
 if TYPE_CHECKING:
     from encoders.personalization import Purchase
 
-__all__ = ["CHECKPOINT", "TrainingResult", "build_sampler", "evaluate", "train"]
+__all__ = ["CHECKPOINT", "TrainingResult", "build_batches", "build_sampler", "evaluate", "train"]
 
 CHECKPOINT = "checkpoint"  # the best dev checkpoint, inside the output directory
 
@@ -91,24 +95,9 @@ def evaluate(encoder: TorchTextEncoder, template: ProductTextTemplate, catalog: 
     return corpus_metrics(query_vectors, product_vectors, [p.id for p in catalog], queries)
 
 
-def _batches(examples: list[TrainingExample], size: int, rng: random.Random) -> list[list[TrainingExample]]:
-    # No product twice in a batch: a repeated positive would count as its own negative.
-    rng.shuffle(examples)
-    batches: list[list[TrainingExample]] = []
-    pending = list(examples)
-    while pending:
-        batch: list[TrainingExample] = []
-        seen: set[str] = set()
-        rest: list[TrainingExample] = []
-        for example in pending:
-            if len(batch) < size and example.positive.id not in seen:
-                batch.append(example)
-                seen.add(example.positive.id)
-            else:
-                rest.append(example)
-        batches.append(batch)
-        pending = rest
-    return batches
+def build_batches(args: TrainingArgs) -> BatchPlanner:
+    """The batch planner `args.batching` names."""
+    return TaxonomyBatches(args.taxonomy_run) if args.batching is Batching.TAXONOMY else RandomBatches()
 
 
 def train(
@@ -178,7 +167,8 @@ def train(
             rows = [users.get(e.user_id or "", zero) if rng.random() >= args.history_dropout else zero for e in batch]
             return torch.tensor(np.stack(rows))
 
-    plan = [_batches(list(examples), args.batch_size, random.Random(args.seed + e)) for e in range(args.epochs)]
+    planner = build_batches(args)
+    plan = [planner.plan(examples, args.batch_size, random.Random(args.seed + e)) for e in range(args.epochs)]
     total = sum(len(b) for b in plan) if not args.max_steps else min(args.max_steps, sum(len(b) for b in plan))
     warmup = max(int(total * args.warmup_ratio), 1)
     scheduler = torch.optim.lr_scheduler.LambdaLR(
@@ -241,7 +231,7 @@ def train(
         checkpoint()
     result.seconds = time.perf_counter() - started
     result.train_seconds = result.seconds - evaluating
-    _write_outputs(args, sampler, result, len(examples), len(catalog))
+    _write_outputs(args, sampler, planner, result, len(examples), len(catalog))
     return result
 
 
@@ -316,23 +306,31 @@ def _to_device(features: dict[str, Any], device: Any) -> dict[str, Any]:
 
 
 def _write_outputs(
-    args: TrainingArgs, sampler: NegativeSampler, result: TrainingResult, examples: int, products: int
+    args: TrainingArgs,
+    sampler: NegativeSampler,
+    planner: BatchPlanner,
+    result: TrainingResult,
+    examples: int,
+    products: int,
 ) -> None:
     out = args.output_dir
     args.to_json(out / "train_args.json")
-    (out / "sampler.json").write_text(json.dumps(sampler.get_config_dict(), indent=2))
+    (out / "sampler.json").write_text(
+        json.dumps(sampler.get_config_dict() | {"batches": planner.get_config_dict()}, indent=2)
+    )
     with (out / "curve.csv").open("w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=list(result.curve[-1]))
         writer.writeheader()
         writer.writerows(result.curve)
-    _plot_curve(result.curve, out / "curve.png", f"{sampler.name}, seed {args.seed}")
+    _plot_curve(result.curve, out / "curve.png", f"{sampler.name}, {planner.name} batches, seed {args.seed}")
     loss = f"MultipleNegativesRanking (scale {args.scale})"
     if isinstance(sampler, StagedSampler) and args.ranking_weight > 0:
         ranking = f"{args.ranking_weight} × stage ranking (margin {args.ranking_margin})"
         loss = f"MMSE retrieval (scale {args.scale}) + {ranking}"
     (out / "model_card.json").write_text(json.dumps({
         "base": "all-MiniLM-L6-v2", "loss": loss,
-        "sampler": sampler.get_config_dict(), "examples": examples, "catalog": products, "steps": result.steps,
+        "sampler": sampler.get_config_dict(), "batches": planner.get_config_dict(),
+        "examples": examples, "catalog": products, "steps": result.steps,
         "wall_seconds": round(result.seconds, 1), "train_seconds": round(result.train_seconds, 1),
         "steps_per_epoch": result.steps_per_epoch, "best_dev": result.best,
         "dev_curve_start": result.curve[0] if result.curve else {},

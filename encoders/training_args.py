@@ -9,7 +9,7 @@ from pathlib import Path
 
 from encoders.text import DEFAULT_TEMPLATE
 
-__all__ = ["NegativeStrategy", "TrainingArgs"]
+__all__ = ["Batching", "NegativeStrategy", "TrainingArgs"]
 
 
 class NegativeStrategy(StrEnum):
@@ -23,6 +23,13 @@ class NegativeStrategy(StrEnum):
     MMSE = "mmse"
 
 
+class Batching(StrEnum):
+    """How examples are grouped into batches (the batch's other positives are in-batch negatives)."""
+
+    RANDOM = "random"
+    TAXONOMY = "taxonomy"
+
+
 @dataclass
 class TrainingArgs:
     """Settings of `aisle train`."""
@@ -30,6 +37,11 @@ class TrainingArgs:
     output_dir: Path = field(default=Path("models/finetuned"), metadata={"help": "Where the model is written."})
     sampler: NegativeStrategy = field(default=NegativeStrategy.TB_HNS, metadata={"help": "Negative sampler."})
     negatives: int = field(default=2, metadata={"help": "Hard negatives per example."})
+    batching: Batching = field(
+        default=Batching.RANDOM,
+        metadata={"help": "random, or taxonomy: in-batch negatives from neighbouring branches."},
+    )
+    taxonomy_run: int = field(default=8, metadata={"help": "Taxonomy batching: examples of one branch in a row."})
     sibling_share: float = field(default=0.75, metadata={"help": "TB-HNS: share of negatives from sibling leaves."})
     mined_depth: int = field(default=30, metadata={"help": "BM25/ANCE: negatives come from the top N mined."})
     ance_refresh_every: int = field(default=200, metadata={"help": "ANCE: steps between product re-encodings."})
