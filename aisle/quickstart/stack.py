@@ -19,7 +19,7 @@ from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import BASE_MODEL_ID, base_model_dir, export_model, get_encoder_settings, load_encoder
 from encoders.text import ProductTextTemplate
 from encoders.train_cli import fine_tune
-from encoders.training_args import TrainingArgs
+from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
 from indexer import CatalogFormat, IndexerSettings, IndexStore, RejectLog, get_indexer_settings
 from indexer.bluegreen import build_index
 from indexer.users import build_users_index, read_event_file
@@ -153,7 +153,7 @@ def _choose_model(
             inputs = {
                 "store": file_digest(store_dir / "catalog.jsonl") + file_digest(store_dir / "sessions.jsonl"),
                 "minutes": settings.train_minutes, "max_steps": settings.train_max_steps, "seed": settings.seed,
-                "eval_products": settings.train_eval_products, "personalize": True,
+                "eval_products": settings.train_eval_products, "personalize": True, "batching": "taxonomy",
             }  # fmt: skip
             if state.matches("model", inputs) and (training / "model" / "aisle-encoder.json").is_file():
                 return CURRENT
@@ -163,6 +163,11 @@ def _choose_model(
                 max_steps=settings.train_max_steps,
                 eval_products=settings.train_eval_products,
                 seed=settings.seed,
+                # TB-HNS as batch composition: taxonomy neighbours as in-batch negatives at in-batch cost,
+                # the best trade-off measured on Home Depot (README, "Samplers compared").
+                sampler=NegativeStrategy.IN_BATCH,
+                negatives=0,
+                batching=Batching.TAXONOMY,
                 personalize=True,  # the store has purchase histories: train the user gate with the encoder
             )
             tuned = fine_tune(args, store=store_dir)

@@ -11,7 +11,7 @@ from aisle.product import Product
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import EncoderSettings, ProductTextTemplate, base_model_dir, export_model, load_encoder
 from encoders.training import CHECKPOINT, train
-from encoders.training_args import NegativeStrategy, TrainingArgs
+from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
 from encoders.training_data import Split, simulated_store_examples
 
 pytestmark = pytest.mark.slow
@@ -51,6 +51,7 @@ def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
     (NegativeStrategy.BM25, {}),
     (NegativeStrategy.ANCE, {"ance_refresh_every": 1, "ance_pool": 200}),
     (NegativeStrategy.MMSE, {"ranking_weight": 1.0}),
+    (NegativeStrategy.IN_BATCH, {"batching": Batching.TAXONOMY, "taxonomy_run": 4}),
 ])  # fmt: skip
 def test_every_sampler_trains_for_real_and_names_itself_in_the_card(
     tiny_store: tuple[Path, dict[str, Product]], tmp_path: Path, sampler: NegativeStrategy, extra: dict[str, float]
@@ -67,6 +68,7 @@ def test_every_sampler_trains_for_real_and_names_itself_in_the_card(
     assert ("ranking" in card["loss"]) == (sampler is NegativeStrategy.MMSE)
     if sampler is NegativeStrategy.ANCE:
         assert card["sampler"]["refreshes"] == 2  # refreshed before each of the two batches
+    assert card["batches"] == ({"name": "taxonomy", "run": 4} if extra.get("batching") else {"name": "random"})
     assert (tmp_path / "run" / "curve.png").stat().st_size > 0
 
 
