@@ -21,6 +21,7 @@ from aisle.opensearch import get_engine_settings
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import BASE_MODEL_ID, base_model_dir, export_model
 from encoders.text import ProductTextTemplate
+from encoders.training_data import Split
 
 __all__ = ["EvalGateError", "eval_command"]
 
@@ -41,9 +42,9 @@ class Dataset(StrEnum):
 
 
 def _load(dataset: Dataset, store: Path | None, data_dir: Path, products: int, shoppers: int, trec: list[Path],
-          out_dir: Path) -> EvalSet:  # fmt: skip
+          out_dir: Path, split: Split) -> EvalSet:  # fmt: skip
     if dataset is Dataset.HOME_DEPOT:
-        return home_depot_set(data_dir / "home-depot")
+        return home_depot_set(data_dir / "home-depot", split)
     if dataset is Dataset.TREC:
         if len(trec) not in (3, 4):
             raise typer.BadParameter("--trec takes CATALOG QUERIES QRELS [EVENTS] (repeat the option)")
@@ -53,7 +54,7 @@ def _load(dataset: Dataset, store: Path | None, data_dir: Path, products: int, s
         if not (store / "manifest.json").is_file():
             err.print(f"generating a SIMULATED store ({products:,} products, {shoppers:,} shoppers) in {store}")
             write_store(simulate(StoreConfig(products=products, shoppers=shoppers)), store)
-    return simulated_set(store)
+    return simulated_set(store, split)
 
 
 def eval_command(
@@ -76,12 +77,22 @@ def eval_command(
     tolerance: Annotated[float, typer.Option(help="Largest allowed drop below the baseline.")] = 0.02,
     rebuild: Annotated[bool, typer.Option(help="Rebuild the evaluation indices even when present.")] = False,
     seed: Annotated[int, typer.Option(help="Seed of the sample and the bootstrap.")] = 0,
+    split: Annotated[
+        Split, typer.Option(help="Query split (home-depot, simulated): test for reports, dev for tuning.")
+    ] = Split.TEST,
+    lexical_weight: Annotated[
+        float | None, typer.Option(min=0, max=1, help="BM25 weight in min-max fusion (default: the API's).")
+    ] = None,
 ) -> None:
     """Evaluate the systems on a dataset through the API's search code and write a report."""
     unknown = sorted(set(system or []) - set(SYSTEMS))
     if unknown:
         raise typer.BadParameter(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEMS)}")
-    eval_set = _load(dataset, store, data_dir, products, shoppers, trec or [], out_dir)
+    if split is Split.TRAIN:
+        raise typer.BadParameter("--split train would score queries the encoder was trained on; use dev or test")
+    eval_set = _load(dataset, store, data_dir, products, shoppers, trec or [], out_dir, split)
+    if lexical_weight is not None:
+        eval_set.notes.append(f"Min-max fusion with BM25 weight {lexical_weight}.")
     if sample and sample < len(eval_set.queries):
         eval_set.queries = sorted(random.Random(seed).sample(eval_set.queries, sample), key=lambda q: q.query_id)
         eval_set.notes.append(f"A fixed random sample of {sample} queries (seed {seed}).")
@@ -90,7 +101,7 @@ def eval_command(
         if not (base_model / "aisle-encoder.json").is_file():
             export_model(base_model_dir(), base_model, BASE_MODEL_ID, ProductTextTemplate())
     run = evaluate(eval_set, get_engine_settings(), base_model=base_model, finetuned_model=model, systems=system,
-                   rebuild=rebuild, console=err)  # fmt: skip
+                   rebuild=rebuild, lexical_weight=lexical_weight, console=err)  # fmt: skip
     results = score(run, seed=seed)
     card = model.parent / "model_card.json" if model else None
     files = write_report(results, out_dir, model_card=card if card and card.is_file() else None)

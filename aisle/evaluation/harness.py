@@ -50,9 +50,11 @@ def _index_for(
     store: IndexStore, eval_set: EvalSet, encoder: Encoder, settings: IndexerSettings, console: Console, rebuild: bool
 ) -> tuple[str, str | None]:
     """The product alias (and users alias) built from this set with this encoder, reused when current."""
-    # Named after everything the index depends on, so that a present alias is a current one.
+    # Named after everything the index depends on (not the split: dev and test share it), so that a
+    # present alias is a current one.
     inputs = [file_digest(eval_set.catalog)[:12]] + ([file_digest(eval_set.events)[:12]] if eval_set.events else [])
-    tag = f"eval-{eval_set.name}-{encoder.fingerprint.value}-{'-'.join(inputs)}".lower()
+    catalog = eval_set.catalog.name.split(".")[0]
+    tag = f"eval-{catalog}-{encoder.fingerprint.value}-{'-'.join(inputs)}".lower()
     tag = "".join(c if c.isalnum() else "-" for c in tag)[:120]
     alias, users = tag, f"{tag}-users"
     own = settings.model_copy(update={"alias": alias, "users_index": users, "max_reject_rate": 1.0})
@@ -79,11 +81,13 @@ def evaluate(
     finetuned_model: Path | None = None,
     systems: list[str] | None = None,
     rebuild: bool = False,
+    lexical_weight: float | None = None,
     console: Console | None = None,
 ) -> EvalRun:
     """Index the set's catalog once per model (reused when present), then rank every query with every system.
 
-    Every ranking comes from `SearchService.search`, the code behind the API's `/search`.
+    Every ranking comes from `SearchService.search`, the code behind the API's `/search`;
+    `lexical_weight` overrides the API's BM25 weight in min-max fusion.
     """
     console = console or Console(stderr=True)
     models = {ModelRole.BASE: base_model, ModelRole.FINETUNED: finetuned_model or base_model}
@@ -115,7 +119,7 @@ def evaluate(
             ranked, took = {}, []
             for query in eval_set.queries:
                 started = time.perf_counter()
-                ranked[query.query_id] = _rank(services[system.model], system, query)
+                ranked[query.query_id] = _rank(services[system.model], system, query, lexical_weight)
                 took.append((time.perf_counter() - started) * 1000)
                 progress.advance(task)
             rankings[system.name] = ranked
@@ -124,9 +128,9 @@ def evaluate(
     return EvalRun(eval_set, rankings, latencies, names, indices)
 
 
-def _rank(service: SearchService, system: System, query: JudgedQuery) -> list[str]:
+def _rank(service: SearchService, system: System, query: JudgedQuery, lexical_weight: float | None) -> list[str]:
     request = SearchRequest.model_validate({
-        "q": query.text, "size": DEPTH, "mode": system.mode, "fusion": system.fusion,
+        "q": query.text, "size": DEPTH, "mode": system.mode, "fusion": system.fusion, "lexical_weight": lexical_weight,
         "user_id": query.user_id if system.name == "personalized" else None,
     })  # fmt: skip
     return [hit.id for hit in service.search(request).hits]

@@ -105,7 +105,7 @@ def _plots(results: dict[str, Any], out: Path, model_card: Path | None) -> list[
         fig, ax = plt.subplots(figsize=(7, 4))
         for metric in ("ndcg@10", "recall@100"):
             if points and metric in points[0]:
-                ax.plot([int(p["step"]) for p in points], [float(p[metric]) for p in points], label=f"dev {metric}")
+                ax.plot([float(p["step"]) for p in points], [float(p[metric]) for p in points], label=f"dev {metric}")
         ax.set_xlabel("step")
         ax.legend()
         fig.tight_layout()

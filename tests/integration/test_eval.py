@@ -54,6 +54,13 @@ def test_every_system_is_scored_through_the_api_code(
     assert "<table>" in files["html"].read_text()
     assert {p.name for p in (tmp_path / "report").glob("*.png")} >= {"metrics.png", "recall_at_k.png"}
 
+    # A model card brings its training curve, written as `aisle train` writes it (steps as floats).
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "model_card.json").write_text("{}")
+    (tmp_path / "run" / "curve.csv").write_text("step,seconds,ndcg@10,recall@100\n0.0,0.1,0.2,0.5\n30.0,9.5,0.25,0.6\n")
+    write_report(results, tmp_path / "with-card", model_card=tmp_path / "run" / "model_card.json")
+    assert (tmp_path / "with-card" / "training.png").stat().st_size > 0
+
 
 def test_the_gate_fails_the_command_when_a_metric_drops(
     opensearch: TestEngine,
