@@ -15,8 +15,8 @@ from rich.progress import Progress
 
 from aisle.product import Product
 from encoders.export import export_model
+from encoders.histories import read_histories
 from encoders.loading import base_model_dir
-from encoders.personalization import read_histories
 from encoders.text import DEFAULT_TEMPLATE, ProductTextTemplate
 from encoders.training import CHECKPOINT, TrainingResult, train
 from encoders.training_args import Batching, NegativeStrategy, TrainingArgs

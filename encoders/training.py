@@ -43,7 +43,7 @@ from encoders.training_data import EvalQuery
 from encoders.user_tower import USER_GATE_FILE, RecencyPoolingTower
 
 if TYPE_CHECKING:
-    from encoders.personalization import Purchase
+    from encoders.histories import Purchase
 
 __all__ = ["CHECKPOINT", "TrainingResult", "build_batches", "build_sampler", "evaluate", "train"]
 
@@ -118,7 +118,8 @@ def train(
     import torch
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
-    from encoders.personalization import PersonalizedRankingLoss, UserGate, user_vectors
+    from encoders.histories import user_vectors
+    from encoders.personalization import PersonalizedRankingLoss, UserGate
 
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)

@@ -77,7 +77,7 @@ def test_personalized_training_exports_a_gate_the_encoder_serves(
 ) -> None:
     import numpy as np
 
-    from encoders.personalization import read_histories
+    from encoders.histories import read_histories
     from encoders.train_cli import _search_time
     from encoders.user_tower import USER_GATE_FILE
 

@@ -51,7 +51,7 @@ def test_the_torch_gate_and_the_served_gate_agree() -> None:
 
 def test_histories_are_aged_at_the_search_time_and_pooled_per_shopper(tmp_path: Path) -> None:
     pytest.importorskip("torch")
-    from encoders.personalization import read_histories, user_vectors
+    from encoders.histories import read_histories, user_vectors
 
     now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     events = [
