@@ -50,6 +50,8 @@ __all__ = ["CHECKPOINT", "TrainingResult", "build_batches", "build_sampler", "ev
 CHECKPOINT = "checkpoint"  # the best dev checkpoint, inside the output directory
 
 AnceEncode = Callable[[Sequence[str]], Any]
+# (query vectors, their queries) → the vectors fused with each searcher's user vector
+PersonalizeQueries = Callable[[Any, Sequence[EvalQuery]], Any]
 
 
 @dataclass
@@ -87,11 +89,18 @@ def build_sampler(
             return TaxonomySampler(catalog, args.seed, sibling_share=args.sibling_share)
 
 
-def evaluate(encoder: TorchTextEncoder, template: ProductTextTemplate, catalog: Sequence[Product],
-             queries: Sequence[EvalQuery]) -> dict[str, float]:  # fmt: skip
-    """Full-corpus metrics of `encoder` on `queries`."""
+def evaluate(
+    encoder: TorchTextEncoder,
+    template: ProductTextTemplate,
+    catalog: Sequence[Product],
+    queries: Sequence[EvalQuery],
+    personalize: PersonalizeQueries | None = None,
+) -> dict[str, float]:
+    """Full-corpus metrics of `encoder` on `queries`; with `personalize`, of the query vectors it returns."""
     product_vectors = encoder.encode([template.render(p) for p in catalog])
     query_vectors = encoder.encode([q.text for q in queries])
+    if personalize is not None:
+        query_vectors = personalize(query_vectors, queries)
     return corpus_metrics(query_vectors, product_vectors, [p.id for p in catalog], queries)
 
 
@@ -142,6 +151,7 @@ def train(
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.learning_rate)
     gate: UserGate | None = None
     users: dict[str, Any] = {}
+    personalized: PersonalizeQueries | None = None
     if args.personalize:
         if staged:
             raise TrainingDataError("--personalize trains with MNRL; it cannot be combined with --ranking-weight.")
@@ -168,6 +178,14 @@ def train(
             rows = [users.get(e.user_id or "", zero) if rng.random() >= args.history_dropout else zero for e in batch]
             return torch.tensor(np.stack(rows))
 
+        def personalized(vectors: Any, queries: Sequence[EvalQuery]) -> Any:
+            # Dev is scored as the API serves it: each searcher's history through the gate (cold: plain query).
+            assert gate is not None
+            zero = np.zeros(encoder.dimension, dtype=np.float32)
+            rows = np.stack([users.get(q.user_id or "", zero) for q in queries])
+            with torch.no_grad():
+                return gate(torch.as_tensor(vectors), torch.as_tensor(rows)).numpy()
+
     planner = build_batches(args)
     plan = [planner.plan(examples, args.batch_size, random.Random(args.seed + e)) for e in range(args.epochs)]
     total = sum(len(b) for b in plan) if not args.max_steps else min(args.max_steps, sum(len(b) for b in plan))
@@ -184,8 +202,10 @@ def train(
     def checkpoint() -> None:
         nonlocal best_score, evaluating
         began = time.perf_counter()
+        if gate is not None:
+            refresh_users()
         model.eval()
-        metrics = evaluate(encoder, template, corpus, dev) if dev else {}
+        metrics = evaluate(encoder, template, corpus, dev, personalized) if dev else {}
         model.train()
         point = {"step": float(result.steps), "seconds": began - started, "train_seconds": began - started - evaluating,
                  **metrics}  # fmt: skip
@@ -196,8 +216,6 @@ def train(
             model.save(str(args.output_dir / CHECKPOINT))
             if gate is not None:
                 (args.output_dir / CHECKPOINT / USER_GATE_FILE).write_text(json.dumps(gate.to_learned_gate().to_dict()))
-        if gate is not None:
-            refresh_users()
         evaluating += time.perf_counter() - began
 
     args.output_dir.mkdir(parents=True, exist_ok=True)
@@ -334,5 +352,6 @@ def _write_outputs(
         "examples": examples, "catalog": products, "steps": result.steps,
         "wall_seconds": round(result.seconds, 1), "train_seconds": round(result.train_seconds, 1),
         "steps_per_epoch": result.steps_per_epoch, "best_dev": result.best,
+        "dev_scored_with_histories": args.personalize,
         "dev_curve_start": result.curve[0] if result.curve else {},
     }, indent=2))  # fmt: skip

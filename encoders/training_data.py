@@ -48,11 +48,12 @@ def split_of(query: str, seed: int = 13, dev: float = 0.1, test: float = 0.1) ->
 
 @dataclass(frozen=True)
 class EvalQuery:
-    """A query with its graded judgments (product id → grade > 0)."""
+    """A query with its graded judgments (product id → grade > 0) and, in search logs, who searched."""
 
     query_id: str
     text: str
     grades: dict[str, int]
+    user_id: str | None = None
 
 
 def _load_products(catalog: Iterable[Product]) -> dict[str, Product]:
@@ -94,7 +95,9 @@ def simulated_store_examples(
             shown=tuple(session.get("shown", ())), clicked=frozenset(session.get("clicked", ())),
             user_id=session.get("user_id"),
         ))  # fmt: skip
-        queries.append(EvalQuery(session["query_id"], session["query"], grades[session["query_id"]]))
+        queries.append(
+            EvalQuery(session["query_id"], session["query"], grades[session["query_id"]], session.get("user_id"))
+        )
     return examples, queries
 
 

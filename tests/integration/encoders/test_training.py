@@ -87,8 +87,17 @@ def test_personalized_training_exports_a_gate_the_encoder_serves(
     histories = read_histories(folder / "events.jsonl", _search_time(folder))
     args = TrainingArgs(output_dir=tmp_path / "run", sampler=NegativeStrategy.IN_BATCH, batch_size=8, max_steps=3,
                         eval_every=0, max_seq_length=32, personalize=True)  # fmt: skip
-    train(base_model_dir(), examples, list(products.values()), dev, args, ProductTextTemplate(), histories=histories)
+    result = train(base_model_dir(), examples, list(products.values()), dev, args, ProductTextTemplate(),
+                   histories=histories)  # fmt: skip
     assert (tmp_path / "run" / CHECKPOINT / USER_GATE_FILE).is_file()
+    # Checkpoints are chosen on dev as the API serves it: each searcher's history through the gate.
+    assert any(q.user_id for q in dev)
+    assert json.loads((tmp_path / "run" / "model_card.json").read_text())["dev_scored_with_histories"] is True
+    plain = train(base_model_dir(), examples, list(products.values()), dev,
+                  TrainingArgs(output_dir=tmp_path / "plain", sampler=NegativeStrategy.IN_BATCH, batch_size=8,
+                               max_steps=1, eval_every=0, max_seq_length=32), ProductTextTemplate())  # fmt: skip
+    metrics = ("ndcg@10", "mrr", "recall@10", "recall@100")
+    assert [result.curve[0][m] for m in metrics] != [plain.curve[0][m] for m in metrics]
     export_model(tmp_path / "run" / CHECKPOINT, tmp_path / "model", "tiny-personal", ProductTextTemplate())
     encoder = load_encoder(EncoderSettings(model_dir=tmp_path / "model"))
     assert encoder.user_gate is not None
