@@ -28,8 +28,11 @@ class QueryApiSettings(BaseSettings):
     personal_weight: float = Field(
         default=0.5, ge=0, le=5, description="How far the user vector pulls the query vector."
     )
-    pagination_depth: int = Field(default=100, ge=10, le=10_000, description="Results per sub-query fused and paged.")
-    max_size: int = Field(default=100, ge=1, description="Largest page size.")
+    # A hybrid query on one shard fetches every candidate before fusion trims the page: on Home Depot,
+    # depth 50 cost OpenSearch 2.0 ms of CPU per search against 3.2 ms at 100, for 0.002 less dev
+    # nDCG@10 (0.4949 vs 0.4972). 50 still pages two pages of 24.
+    pagination_depth: int = Field(default=50, ge=10, le=10_000, description="Results per sub-query fused and paged.")
+    max_size: int = Field(default=50, ge=1, description="Largest page size.")
     max_query_chars: int = Field(default=256, ge=1, description="Longest accepted query.")
     timeout_s: float = Field(default=5.0, gt=0, description="OpenSearch request timeout.")
     retry_after_s: int = Field(default=5, ge=1, description="Retry-After sent with a 503.")

@@ -76,5 +76,5 @@ def _categories(backend: SearchBackend, products: str, ids: list[str]) -> dict[s
     for hit in backend.search(products, body)["hits"]["hits"]:
         path = dsl.hit_source(hit).get("category_path")
         if path:
-            found[hit["_id"]] = " > ".join(part.strip() for part in path.split(">")[:_TASTE_DEPTH])
+            found[dsl.hit_id(hit)] = " > ".join(part.strip() for part in path.split(">")[:_TASTE_DEPTH])
     return found

@@ -10,18 +10,24 @@ import numpy.typing as npt
 
 from query_api.schemas import Facet, SearchFilters
 
-__all__ = ["HIT_FIELDS", "PRICE_BUCKETS", "aggregations", "filter_clauses", "hit_source", "hybrid", "knn", "lexical"]
+__all__ = [
+    "HIT_FIELDS", "IDS_ONLY", "PRICE_BUCKETS", "aggregations", "filter_clauses", "hit_id", "hit_source", "hybrid",
+    "knn", "lexical",
+]  # fmt: skip
 
 LEXICAL_FIELDS = ["title^3", "title.plain^1.5", "brand.text^2", "description"]
 PRICE_BUCKETS = [(None, 25.0), (25.0, 50.0), (50.0, 100.0), (100.0, 250.0), (250.0, None)]
-# A hit's fields come from doc values, not `_source`: a hybrid query on one shard fetches all
-# `pagination_depth` candidates before normalization trims the page, and rebuilding each candidate's
-# source (the vector is derived from the k-NN segment files) cost 3x the query itself.
+# A hit's fields, its id included, come from doc values; stored fields (`_source`, `_id`) are never
+# read. A hybrid query on one shard fetches all `pagination_depth` candidates before normalization
+# trims the page: rebuilding each candidate's source (the vector is derived from the k-NN segment
+# files) cost 3x the query itself, and reading just `_id` from the compressed stored fields still
+# cost 1 ms per 50 candidates, more than the BM25 sub-query (measured on Home Depot, 2026-11-21).
 _DOC_VALUE_FIELDS = {
     "id": "id", "title.exact": "title", "brand": "brand", "category_path": "category_path", "price": "price",
     "currency": "currency", "availability": "availability", "image_url": "image_url",
 }  # fmt: skip
-HIT_FIELDS: dict[str, Any] = {"_source": False, "docvalue_fields": list(_DOC_VALUE_FIELDS)}
+HIT_FIELDS: dict[str, Any] = {"stored_fields": "_none_", "docvalue_fields": list(_DOC_VALUE_FIELDS)}
+IDS_ONLY: dict[str, Any] = {"stored_fields": "_none_", "docvalue_fields": ["id"]}
 # The category path is stored with ">" between levels (path_hierarchy); requests use " > ".
 _TREE_SEPARATOR = ">"
 
@@ -29,6 +35,11 @@ _TREE_SEPARATOR = ">"
 def category_key(path: str) -> str:
     """`Tools > Power Tools` as stored in `category_tree`: `Tools>Power Tools`."""
     return _TREE_SEPARATOR.join(part.strip() for part in path.split(">") if part.strip())
+
+
+def hit_id(hit: dict[str, Any]) -> str:
+    """The product id of a hit fetched with `HIT_FIELDS` or `IDS_ONLY`."""
+    return str(hit["fields"]["id"][0])
 
 
 def hit_source(hit: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +71,8 @@ def lexical(text: str, filters: list[dict[str, Any]]) -> dict[str, Any]:
 
 def knn(vector: npt.NDArray[np.float32], k: int, filters: list[dict[str, Any]]) -> dict[str, Any]:
     """The `k` nearest products to `vector`, filtered during the search (not after it)."""
-    clause: dict[str, Any] = {"vector": [round(float(x), 6) for x in vector], "k": k}
+    # The array goes to the client's serializer as it is (orjson writes float32 rows natively).
+    clause: dict[str, Any] = {"vector": vector, "k": k}
     if filters:
         clause["filter"] = {"bool": {"filter": filters}}
     return {"knn": {"vector": clause}}

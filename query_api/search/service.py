@@ -130,7 +130,7 @@ class SearchService:
         elif self._fusion_in_opensearch():
             fused_in = "opensearch"
             hits, total, raw_aggs = self._hybrid_in_opensearch(request, plan, filters, aggs)
-            explained = self._explain(request, plan, filters, [h["_id"] for h in hits]) if request.explain else {}
+            explained = self._explain(request, plan, filters, [dsl.hit_id(h) for h in hits]) if request.explain else {}
         else:
             fused_in = "service"
             hits, total, raw_aggs, explained = self._hybrid_in_service(request, plan, filters, aggs)
@@ -143,7 +143,7 @@ class SearchService:
             total=total,
             size=request.size,
             from_=request.from_,
-            hits=[_hit(h, explained.get(h["_id"])) for h in hits],
+            hits=[_hit(h, explained.get(dsl.hit_id(h))) for h in hits],
             facets=_facets(raw_aggs, request.facets),
             personalization=plan.personalization,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
@@ -238,10 +238,10 @@ class SearchService:
     ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
         depth = self._settings.pagination_depth
         lexical = self._backend.search(
-            self._settings.alias, {"query": dsl.lexical(request.q, filters), "size": depth, "_source": False}
+            self._settings.alias, {"query": dsl.lexical(request.q, filters), "size": depth, **dsl.IDS_ONLY}
         )
         semantic = self._backend.search(
-            self._settings.alias, {"query": dsl.knn(vector, depth, filters), "size": depth, "_source": False}
+            self._settings.alias, {"query": dsl.knn(vector, depth, filters), "size": depth, **dsl.IDS_ONLY}
         )
         return _ranked(lexical), _ranked(semantic)
 
@@ -261,7 +261,7 @@ class SearchService:
         sources = self._backend.search(
             self._settings.alias, {"query": {"ids": {"values": ids}}, "size": len(ids), **dsl.HIT_FIELDS}
         )
-        by_id = {h["_id"]: h for h in sources["hits"]["hits"]}
+        by_id = {dsl.hit_id(h): h for h in sources["hits"]["hits"]}
         hits = [{**by_id[f.id], "_score": f.score} for f in page if f.id in by_id]
         raw_aggs: dict[str, Any] = {}
         if aggs:
@@ -296,7 +296,7 @@ class SearchService:
             only = [*filters, {"ids": {"values": ids}}]
             result = self._backend.search(
                 self._settings.alias,
-                {"query": dsl.knn(plan.plain_vector, len(ids), only), "size": len(ids), "_source": False},
+                {"query": dsl.knn(plan.plain_vector, len(ids), only), "size": len(ids), **dsl.IDS_ONLY},
             )
             unpersonalized = dict(_ranked(result))
         minmax = plan.fusion is Fusion.MINMAX
@@ -317,13 +317,14 @@ class SearchService:
 
 
 def _ranked(result: dict[str, Any]) -> list[tuple[str, float]]:
-    return [(h["_id"], float(h["_score"])) for h in result["hits"]["hits"]]
+    return [(dsl.hit_id(h), float(h["_score"])) for h in result["hits"]["hits"]]
 
 
 def _hit(raw: dict[str, Any], explanation: HitExplanation | None) -> Hit:
     source = dsl.hit_source(raw)
     return Hit(
-        id=raw["_id"], title=source.get("title") or "", brand=source.get("brand"), category=source.get("category_path"),
+        id=dsl.hit_id(raw), title=source.get("title") or "", brand=source.get("brand"),
+        category=source.get("category_path"),
         price=source.get("price"), currency=source.get("currency"), availability=source.get("availability"),
         image_url=source.get("image_url"), score=float(raw.get("_score") or 0.0), explanation=explanation,
     )  # fmt: skip
