@@ -37,6 +37,12 @@ class IndexerSettings(BaseSettings):
     # 15,000 products) but lost 0.008 nDCG@10 to approximation (top 10 = exact k-NN's: 94.7% vs 97.9%,
     # benchmarks/hnsw_recall.py).
     hnsw_ef_construction: int = Field(default=100, ge=8, le=2048, description="HNSW build-time candidate list size.")
+    # k-NN searches each segment's HNSW graph separately, so fewer segments answer faster: merged to one,
+    # Home Depot's k-NN sub-query took half the time of three flushed segments (2026-11-21).
+    max_segments: int = Field(
+        default=1, ge=0, description="Segments per shard after a full load (a force merge); 0 leaves them as flushed."
+    )
+    merge_timeout_s: float = Field(default=3600, gt=0, description="Longest wait for that force merge.")
     shards: int = Field(default=1, ge=1, description="Primary shards of product indices.")
     replicas: int = Field(default=0, ge=0, description="Replicas restored after loading.")
     canary_count: int = Field(default=5, ge=0, description="Products whose own title must find them before a swap.")

@@ -63,6 +63,18 @@ class IndexStore:
         with _translated(f"refreshing {name}"):
             self.client.indices.refresh(index=name)
 
+    def force_merge(self, name: str, max_segments: int, timeout_s: float) -> None:
+        """Merge each shard of `name` down to at most `max_segments` segments (waits up to `timeout_s`)."""
+        with _translated(f"force-merging {name}"):
+            self.client.indices.forcemerge(
+                index=name, params={"max_num_segments": max_segments, "request_timeout": timeout_s}
+            )
+
+    def segments(self, name: str) -> int:
+        """Live segments across the shards of `name`."""
+        with _translated(f"listing the segments of {name}"):
+            return len(self.client.cat.segments(index=name, format="json"))
+
     def count(self, name: str) -> int:
         """Documents in an index."""
         with _translated(f"counting {name}"):

@@ -21,7 +21,7 @@ from rich.console import Console
 
 from aisle.opensearch.distribution import Distribution
 from aisle.opensearch.errors import ImageBuildError
-from aisle.opensearch.settings import EngineSettings
+from aisle.opensearch.settings import NODE_TUNING, EngineSettings
 
 __all__ = ["IMAGE_REPOSITORY", "PYTHON_BASE_REPOSITORY", "build_image", "build_python_base_image", "image_tag"]
 
@@ -40,6 +40,7 @@ _IMAGE_CONFIG = {
     "network.host": "127.0.0.1",
     "cluster.routing.allocation.disk.threshold_enabled": False,
     "bootstrap.system_call_filter": False,
+    **NODE_TUNING,
 }
 _CHANGES = (
     "ENV OPENSEARCH_JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64",

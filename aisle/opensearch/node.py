@@ -26,7 +26,7 @@ from aisle.opensearch.distribution import Distribution, install_distribution
 from aisle.opensearch.errors import EngineError, PortBusyError
 from aisle.opensearch.health import wait_until_green
 from aisle.opensearch.java import JavaRuntime, find_java
-from aisle.opensearch.settings import EngineSettings
+from aisle.opensearch.settings import NODE_TUNING, EngineSettings
 
 __all__ = ["ManagedNode", "NodeState", "free_port"]
 
@@ -178,6 +178,7 @@ class ManagedNode:
             "path.logs": str(self.node_dir / "logs"),
             "cluster.routing.allocation.disk.threshold_enabled": False,
             "bootstrap.system_call_filter": False,
+            **NODE_TUNING,
         }
         (config / "opensearch.yml").write_text("".join(f"{k}: {json.dumps(v)}\n" for k, v in settings.items()))
         # The launcher runs from the distribution home, which the node may not write to: point the

@@ -10,7 +10,13 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["EngineSettings", "get_engine_settings"]
+__all__ = ["NODE_TUNING", "EngineSettings", "get_engine_settings"]
+
+# Node settings of every node aisle starts (managed or image). The indexing buffer is a node-wide
+# share of the heap; Lucene writes a segment, and a separate HNSW graph, each time it fills. At the
+# default 10% of a 1 GB heap the Home Depot load flushed three segments that the publish step then
+# merged for 17 s; a larger share lets a catalog that size land in one segment.
+NODE_TUNING: dict[str, str] = {"indices.memory.index_buffer_size": "35%"}
 
 
 def _running_as_root() -> bool:

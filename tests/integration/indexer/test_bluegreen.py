@@ -112,3 +112,25 @@ def test_the_guard_refuses_an_index_built_with_another_encoder(
         check_encoder(store, settings.alias, other)
     with pytest.raises(AliasError, match="does not exist"):
         check_encoder(store, settings.alias + "-none", encoder.fingerprint)
+
+
+class _RefreshingStore(IndexStore):
+    """Refreshes after every bulk chunk, so a small load leaves one segment per chunk."""
+
+    def bulk(self, actions):  # type: ignore[no-untyped-def]
+        for result in super().bulk(actions):
+            self.refresh("_all")
+            yield result
+
+
+def test_a_build_merges_the_segments_the_load_left_before_the_swap(
+    store: IndexStore, encoder: Encoder, settings: IndexerSettings, tmp_path: Path
+) -> None:
+    settings = settings.model_copy(update={"bulk_chunk_size": 4, "encode_batch_size": 4})
+    refreshing = _RefreshingStore(store.client, settings)
+    report = _build(refreshing, encoder, write_jsonl(tmp_path / "c.jsonl", PRODUCTS), settings)
+    assert store.segments(report.index) == 1
+    # The same load without the merge keeps its segments: the merge is what made them one.
+    unmerged = _build(refreshing, encoder, write_jsonl(tmp_path / "c.jsonl", PRODUCTS), settings.model_copy(
+        update={"max_segments": 0}))  # fmt: skip
+    assert store.segments(unmerged.index) > 1
