@@ -1,12 +1,20 @@
 """Search API latency on the Home Depot index, beside bare OpenSearch BM25 for the same queries.
 
     python benchmarks/api_latency.py --model DIR [--requests 10000] [--concurrency 1 4 16]
+                                     [--warmup 1000] [--query-cache]
 
 Needs the Home Depot catalog indexed under alias `products` with the same model
 (`aisle index build --catalog …/products.csv.gz --format home-depot`, AISLE_ENCODER_MODEL_DIR=DIR).
 It starts `aisle serve` itself. Shopper histories do not exist for Home Depot, so the
 personalized mode runs over SIMULATED shoppers: each buys 3-20 products judged highly relevant
 (≥ 2.5) for 1-3 seeded random queries; they are written to the `users` alias first.
+
+Every configuration first runs `--warmup` unmeasured requests with other queries (JIT, OS caches),
+then the measured ones. Each row also splits the CPU the measured requests took between the load
+generator, the API process and OpenSearch (ms of CPU per request; all three share the two cores, so
+at concurrency ≥ 2 latency follows their sum). The API's query-vector cache is off unless `--query-cache`: each mode
+then encodes every query it gets (the worst case; with the cache on, later modes would find the
+vectors earlier modes left there).
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 
 from aisle.opensearch import get_engine_settings, make_client, resolve_url
 from aisle.opensearch.node import free_port
@@ -90,6 +99,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--shoppers", type=int, default=500)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=1000, help="unmeasured requests per configuration first")
+    parser.add_argument("--query-cache", action="store_true", help="keep the API's query-vector LRU cache on")
     args = parser.parse_args()
 
     hd = data_dir() / "home-depot"
@@ -106,6 +117,8 @@ def main() -> None:
     random.Random(args.seed).shuffle(queries)
     port = free_port()
     env = {**os.environ, "AISLE_ENCODER_MODEL_DIR": str(args.model), "AISLE_API_USERS_INDEX": "users"}
+    if not args.query_cache:
+        env["AISLE_ENCODER_QUERY_CACHE_SIZE"] = "0"
     server = subprocess.Popen([sys.executable, "-m", "aisle.cli", "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
     api = f"http://127.0.0.1:{port}"
@@ -119,13 +132,14 @@ def main() -> None:
             time.sleep(1)
         else:
             raise SystemExit("the API did not become ready; is the Home Depot index built with --model?")
-        results = asyncio.run(measure(args, queries, api, opensearch_url))
+        results = asyncio.run(measure(args, queries, api, opensearch_url, psutil.Process(server.pid)))
     finally:
         server.terminate()
         server.wait()
-    path = write_result(
-        "api_latency", {"requests": args.requests, "simulated_shoppers": users.users, "results": results}
-    )
+    path = write_result("api_latency", {
+        "requests": args.requests, "warmup": args.warmup, "query_cache": args.query_cache,
+        "simulated_shoppers": users.users, "results": results,
+    })  # fmt: skip
     bare = next(r for r in results if r["config"] == "bare-opensearch-bm25" and r["concurrency"] == 4)
     personal = next(r for r in results if r["config"] == "personalized" and r["concurrency"] == 4)
     print(f"results: {path}")
@@ -133,32 +147,67 @@ def main() -> None:
     print(f"personalized_p50_c4: {personal['p50_ms']:.1f} ms ({ratio:.2f}x vs bare BM25 _search)")
 
 
-async def measure(args: argparse.Namespace, queries: list[str], api: str, opensearch_url: str) -> list[dict[str, Any]]:
+async def _opensearch_cpu_s(client: httpx.AsyncClient, opensearch_url: str) -> float:
+    stats = (await client.get(f"{opensearch_url}/_nodes/stats/process")).json()
+    return sum(node["process"]["cpu"]["total_in_millis"] for node in stats["nodes"].values()) / 1000
+
+
+def _process_cpu_s(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+async def measure(
+    args: argparse.Namespace, queries: list[str], api: str, opensearch_url: str, server: psutil.Process
+) -> list[dict[str, Any]]:
     rng = random.Random(args.seed)
     results = []
     limits = httpx.Limits(max_connections=max(args.concurrency) + 4)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         for concurrency in args.concurrency:
             for config in ["bare-opensearch-bm25", *MODES]:
-                requests = []
-                for i in range(args.requests):
-                    q = queries[i % len(queries)]
-                    if config == "bare-opensearch-bm25":
-                        body = {"query": dsl.lexical(q, []), "size": 10, **dsl.HIT_FIELDS}
-                        requests.append((f"POST {opensearch_url}/products/_search", body))
-                    else:
-                        params: dict[str, Any] = {"q": q, "mode": config, "size": 10}
-                        if config == "personalized":
-                            params["user_id"] = f"sim-{rng.randrange(args.shoppers)}"
-                        requests.append((f"GET {api}/search", params))
+                # Warm-up queries come from the far end of the shuffled list, away from the measured ones.
+                warmup = [_request(config, queries[-1 - i % len(queries)], args, rng, api, opensearch_url)
+                          for i in range(args.warmup)]  # fmt: skip
+                await run(warmup, concurrency, client)
+                requests = [
+                    _request(config, queries[i % len(queries)], args, rng, api, opensearch_url)
+                    for i in range(args.requests)
+                ]
+                cpu_before = (
+                    time.process_time(),
+                    _process_cpu_s(server),
+                    await _opensearch_cpu_s(client, opensearch_url),
+                )
                 latencies, errors, seconds = await run(requests, concurrency, client)
+                cpu_after = (
+                    time.process_time(),
+                    _process_cpu_s(server),
+                    await _opensearch_cpu_s(client, opensearch_url),
+                )
+                cpu_ms = [
+                    (after - before) * 1000 / len(requests) for before, after in zip(cpu_before, cpu_after, strict=True)
+                ]
                 row = {"config": config, "concurrency": concurrency, "requests": len(latencies), "errors": errors,
-                       "throughput_rps": len(latencies) / seconds}  # fmt: skip
+                       "throughput_rps": len(latencies) / seconds, "cpu_ms_per_request": {
+                           "load_generator": cpu_ms[0], "api": cpu_ms[1], "opensearch": cpu_ms[2]}}  # fmt: skip
                 row |= {f"p{p}_ms": percentile(latencies, p) * 1000 for p in (50, 95, 99)}
                 results.append(row)
                 print(f"{config:22} c={concurrency:<3} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f}  "
-                      f"p99 {row['p99_ms']:7.1f}  {row['throughput_rps']:7.1f} req/s  errors {errors}")  # fmt: skip
+                      f"p99 {row['p99_ms']:7.1f}  {row['throughput_rps']:7.1f} req/s  errors {errors}  "
+                      f"CPU ms/req: load {cpu_ms[0]:.2f} api {cpu_ms[1]:.2f} opensearch {cpu_ms[2]:.2f}")  # fmt: skip
     return results
+
+
+def _request(
+    config: str, q: str, args: argparse.Namespace, rng: random.Random, api: str, opensearch_url: str
+) -> tuple[str, dict[str, Any]]:
+    if config == "bare-opensearch-bm25":
+        return f"POST {opensearch_url}/products/_search", {"query": dsl.lexical(q, []), "size": 10, **dsl.HIT_FIELDS}
+    params: dict[str, Any] = {"q": q, "mode": config, "size": 10}
+    if config == "personalized":
+        params["user_id"] = f"sim-{rng.randrange(args.shoppers)}"
+    return f"GET {api}/search", params
 
 
 if __name__ == "__main__":

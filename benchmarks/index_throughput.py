@@ -4,7 +4,9 @@
 
 Both are measured in the same run on the same products, alternating, and the medians are
 compared: end-to-end is read → validate → encode → bulk into a fresh index (refresh off, no
-replicas) → refresh; encode-only is read → validate → encode. It needs a running OpenSearch
+replicas) → refresh → force merge to `max_segments` (what `aisle index build` does before its gates);
+encode-only is read → validate → encode. The segments the load left and the merge's own seconds are
+printed too. It needs a running OpenSearch
 (`aisle opensearch start`, or AISLE_OPENSEARCH_URL).
 """
 
@@ -45,7 +47,7 @@ def main() -> None:
     def rows() -> Iterator[RawRow]:
         return itertools.islice(read_products(catalog, CatalogFormat.HOME_DEPOT), args.limit)
 
-    encode_rates, e2e_rates, count = [], [], 0
+    encode_rates, e2e_rates, merge_seconds, segments, count = [], [], [], [], 0
     for run in range(args.repeat):
         validator = RowValidator()
         started = time.perf_counter()
@@ -74,11 +76,17 @@ def main() -> None:
                 store, encoder, index, rows(), RejectLog(settings.rejects_dir / "bench.jsonl"), settings
             )
             store.refresh(index)
+            segments.append(store.segments(index))
+            merge_started = time.perf_counter()
+            if settings.max_segments:
+                store.force_merge(index, settings.max_segments, settings.merge_timeout_s)
+            merge_seconds.append(time.perf_counter() - merge_started)
             e2e_rates.append(report.indexed / (time.perf_counter() - started))
         finally:
             store.delete_index(index)
         console.print(f"run {run + 1}/{args.repeat}: encode-only {encode_rates[-1]:,.0f} docs/s, "
-                      f"end-to-end {e2e_rates[-1]:,.0f} docs/s ({count:,} products)")  # fmt: skip
+                      f"end-to-end {e2e_rates[-1]:,.0f} docs/s ({count:,} products; the load left {segments[-1]} "
+                      f"segments, merging them took {merge_seconds[-1]:.1f} s)")  # fmt: skip
 
     encode_only, end_to_end = median(encode_rates), median(e2e_rates)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -86,6 +94,7 @@ def main() -> None:
         "products": count, "repeat": args.repeat, "backend": args.backend.value,
         "encode_only_docs_per_s": encode_rates, "end_to_end_docs_per_s": e2e_rates,
         "median_encode_only": encode_only, "median_end_to_end": end_to_end, "peak_rss_mib": peak_mib,
+        "segments_after_load": segments, "merge_seconds": merge_seconds, "max_segments": settings.max_segments,
     })  # fmt: skip
     print(f"encode_only_throughput: {encode_only:,.0f} docs/s (median of {args.repeat}, {count:,} products)")
     print(f"peak_memory: {peak_mib:,.0f} MiB (indexer process)")
