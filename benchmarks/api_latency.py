@@ -11,10 +11,10 @@ personalized mode runs over SIMULATED shoppers: each buys 3-20 products judged h
 
 Every configuration first runs `--warmup` unmeasured requests with other queries (JIT, OS caches),
 then the measured ones. Each row also splits the CPU the measured requests took between the load
-generator, the API process and OpenSearch (ms of CPU per request; all three share the two cores, so
-at concurrency ≥ 2 latency follows their sum). The API's query-vector cache is off unless `--query-cache`: each mode
-then encodes every query it gets (the worst case; with the cache on, later modes would find the
-vectors earlier modes left there).
+generator, the API process and OpenSearch (ms of CPU per request; all three share the two cores,
+so at concurrency ≥ 2 latency follows their sum). The API's query-vector cache is off unless
+`--query-cache`: each mode then encodes every query it gets (the worst case). With it on (and
+`--requests` no more than the cache holds) every mode after the first finds its vectors cached.
 """
 
 from __future__ import annotations
@@ -166,9 +166,15 @@ async def measure(
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         for concurrency in args.concurrency:
             for config in ["bare-opensearch-bm25", *MODES]:
-                # Warm-up queries come from the far end of the shuffled list, away from the measured ones.
-                warmup = [_request(config, queries[-1 - i % len(queries)], args, rng, api, opensearch_url)
-                          for i in range(args.warmup)]  # fmt: skip
+                # Warm-up queries come from the far end of the shuffled list, away from the measured ones;
+                # with the cache on they are the measured ones, so that the cache holds exactly those (other
+                # queries would push them out of the LRU in the order they are asked, and every lookup miss).
+                pick = (
+                    (lambda i: queries[i % len(queries)])
+                    if args.query_cache
+                    else (lambda i: queries[-1 - i % len(queries)])
+                )
+                warmup = [_request(config, pick(i), args, rng, api, opensearch_url) for i in range(args.warmup)]
                 await run(warmup, concurrency, client)
                 requests = [
                     _request(config, queries[i % len(queries)], args, rng, api, opensearch_url)
