@@ -107,7 +107,9 @@ def evaluate(
         encoder = encoders[role] = load_encoder(EncoderSettings(model_dir=models[role]))
         alias, users = _index_for(store, eval_set, encoder, IndexerSettings(), console, rebuild)
         indices[role.value] = alias
-        settings = QueryApiSettings(alias=alias, users_index=users or "no-users", pagination_depth=DEPTH)
+        settings = QueryApiSettings(
+            alias=alias, users_index=users or "no-users", pagination_depth=DEPTH, max_size=DEPTH
+        )
         profiles = ProfileCache(backend, settings.users_index, settings.user_cache_ttl_s, settings.user_cache_size)
         services[role] = SearchService(backend, encoder, profiles, settings)
         services[role].prepare()

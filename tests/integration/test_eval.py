@@ -42,7 +42,7 @@ def test_every_system_is_scored_through_the_api_code(
     # The harness ranks exactly as the API does for the same request.
     query = next(q for q in eval_set.queries if q.user_id)
     alias = run.indices["finetuned"]
-    settings = QueryApiSettings(alias=alias, users_index=f"{alias}-users", pagination_depth=100)
+    settings = QueryApiSettings(alias=alias, users_index=f"{alias}-users", pagination_depth=100, max_size=100)
     encoder = load_encoder(EncoderSettings(model_dir=base_model))
     with TestClient(create_app(settings, client=opensearch.client, encoder=encoder)) as api:
         params = {"q": query.text, "mode": "personalized", "user_id": query.user_id, "size": 100}
