@@ -163,18 +163,17 @@ async def measure(
     rng = random.Random(args.seed)
     results = []
     limits = httpx.Limits(max_connections=max(args.concurrency) + 4)
+    # Warm-up queries come from the far end of the shuffled list, away from the measured ones; with the
+    # cache on they are the measured ones, so that the cache holds exactly those (other queries would push
+    # them out of the LRU in the order they are asked, and every lookup would miss).
+    warmup_queries = queries if args.query_cache else queries[::-1]
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         for concurrency in args.concurrency:
             for config in ["bare-opensearch-bm25", *MODES]:
-                # Warm-up queries come from the far end of the shuffled list, away from the measured ones;
-                # with the cache on they are the measured ones, so that the cache holds exactly those (other
-                # queries would push them out of the LRU in the order they are asked, and every lookup miss).
-                pick = (
-                    (lambda i: queries[i % len(queries)])
-                    if args.query_cache
-                    else (lambda i: queries[-1 - i % len(queries)])
-                )
-                warmup = [_request(config, pick(i), args, rng, api, opensearch_url) for i in range(args.warmup)]
+                warmup = [
+                    _request(config, warmup_queries[i % len(queries)], args, rng, api, opensearch_url)
+                    for i in range(args.warmup)
+                ]
                 await run(warmup, concurrency, client)
                 requests = [
                     _request(config, queries[i % len(queries)], args, rng, api, opensearch_url)

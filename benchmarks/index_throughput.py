@@ -78,8 +78,7 @@ def main() -> None:
             store.refresh(index)
             segments.append(store.segments(index))
             merge_started = time.perf_counter()
-            if settings.max_segments:
-                store.force_merge(index, settings.max_segments, settings.merge_timeout_s)
+            store.force_merge(index, settings.max_segments, settings.merge_timeout_s)
             merge_seconds.append(time.perf_counter() - merge_started)
             e2e_rates.append(report.indexed / (time.perf_counter() - started))
         finally:

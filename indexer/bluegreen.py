@@ -95,9 +95,8 @@ def build_index(
         rejects.close()
         _check_reject_rate(load, rejects, settings)
         store.refresh(index)
-        if settings.max_segments:
-            # Before replicas exist, so the merge runs once; searches never see the unmerged index.
-            store.force_merge(index, settings.max_segments, settings.merge_timeout_s)
+        # Before replicas exist, so the merge runs once; searches never see the unmerged index.
+        store.force_merge(index, settings.max_segments, settings.merge_timeout_s)
         store.put_settings(index, {"refresh_interval": "1s", "number_of_replicas": settings.replicas})
         _gate(store, index, load)
         previous = store.alias_targets(settings.alias)

@@ -64,7 +64,9 @@ class IndexStore:
             self.client.indices.refresh(index=name)
 
     def force_merge(self, name: str, max_segments: int, timeout_s: float) -> None:
-        """Merge each shard of `name` down to at most `max_segments` segments (waits up to `timeout_s`)."""
+        """Merge each shard of `name` down to at most `max_segments` segments (0: leave them as flushed)."""
+        if not max_segments:
+            return
         with _translated(f"force-merging {name}"):
             self.client.indices.forcemerge(
                 index=name, params={"max_num_segments": max_segments, "request_timeout": timeout_s}
