@@ -25,11 +25,14 @@ class UserGate(torch.nn.Module):
     Args:
         dimension: Vector length.
         max_weight: Largest weight the user vector can get.
+        projection: Learn a user projection too (starting as the identity, so an untrained gate
+            fuses the pooled history as it is).
     """
 
-    def __init__(self, dimension: int, max_weight: float = 1.0) -> None:
+    def __init__(self, dimension: int, max_weight: float = 1.0, projection: bool = False) -> None:
         super().__init__()
         self.max_weight = max_weight
+        self.projection = torch.nn.Parameter(torch.eye(dimension)) if projection else None
         self.w_query = torch.nn.Parameter(torch.zeros(dimension))
         self.w_user = torch.nn.Parameter(torch.zeros(dimension))
         self.w_similarity = torch.nn.Parameter(torch.zeros(()))
@@ -37,6 +40,8 @@ class UserGate(torch.nn.Module):
 
     def forward(self, queries: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
         """Fused unit query vectors; a zero user vector leaves the query as it is."""
+        if self.projection is not None:
+            users = torch.nn.functional.normalize(users @ self.projection, dim=-1)  # zero rows stay zero
         logit = queries @ self.w_query + users @ self.w_user + self.w_similarity * (queries * users).sum(-1) + self.bias
         gate = self.max_weight * torch.sigmoid(logit)
         return torch.nn.functional.normalize(queries + gate[:, None] * users, dim=-1)
@@ -47,6 +52,7 @@ class UserGate(torch.nn.Module):
             self.w_query.detach().cpu().numpy().astype(np.float32),
             self.w_user.detach().cpu().numpy().astype(np.float32),
             float(self.w_similarity.detach()), float(self.bias.detach()), self.max_weight,
+            None if self.projection is None else self.projection.detach().cpu().numpy().astype(np.float32),
         )  # fmt: skip
 
 

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from aisle.product import Product
+from encoders.errors import TrainingDataError
 from encoders.export import export_model
 from encoders.histories import read_histories
 from encoders.loading import base_model_dir
@@ -21,6 +22,7 @@ from encoders.text import DEFAULT_TEMPLATE, ProductTextTemplate
 from encoders.training import CHECKPOINT, TrainingResult, train
 from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
 from encoders.training_data import Split, home_depot_examples, simulated_store_examples
+from encoders.user_tower_training import train_user_tower
 
 __all__ = ["FineTuned", "fine_tune", "train_command"]
 
@@ -64,6 +66,11 @@ def train_command(
         bool, typer.Option(help="Train the user gate end to end on the store's purchase histories.")
     ] = False,
     history_dropout: Annotated[float, typer.Option(help="personalize: share of examples without history.")] = 0.3,
+    freeze_encoder: Annotated[
+        bool, typer.Option(help="personalize: keep the encoder as it is; train only the user projection and gate.")
+    ] = False,
+    tower_epochs: Annotated[int, typer.Option(help="freeze-encoder: passes over the training searches.")] = 10,
+    gate_max_weight: Annotated[float, typer.Option(help="personalize: largest weight of the user vector.")] = 1.0,
 ) -> None:
     """Fine-tune the encoder with MultipleNegativesRanking loss and the chosen sampler, then export it."""
     if (store is None) == (home_depot is None):
@@ -73,7 +80,8 @@ def train_command(
                         max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, seed=seed,
                         eval_products=eval_products, mined_depth=mined_depth, ance_refresh_every=ance_refresh_every,
                         ance_pool=ance_pool, ranking_weight=ranking_weight, template=template,
-                        personalize=personalize, history_dropout=history_dropout)  # fmt: skip
+                        personalize=personalize, history_dropout=history_dropout, freeze_encoder=freeze_encoder,
+                        tower_epochs=tower_epochs, gate_max_weight=gate_max_weight)  # fmt: skip
     tuned = fine_tune(args, store=store, home_depot=home_depot, catalog=catalog)
     start, best = tuned.result.curve[0], tuned.result.best
     ndcg = f"{start.get('ndcg@10', 0):.4f} → {best.get('ndcg@10', 0):.4f}"
@@ -104,6 +112,8 @@ def fine_tune(
     `catalog` replaces the data's products file, e.g. Home Depot with assigned categories for TB-HNS.
     """
     out_dir, sampler, seed = args.output_dir, args.sampler, args.seed
+    if args.freeze_encoder and not args.personalize:
+        raise TrainingDataError("--freeze-encoder trains only the user tower: add --personalize (and a --store).")
     started = time.perf_counter()
     histories = None
     if store is not None:
@@ -128,8 +138,12 @@ def fine_tune(
         def show(step: int, total: int, loss: float) -> None:
             bar.update(task, completed=step, total=total, description=f"training (loss {loss:.3f})")
 
-        result = train(base_model_dir(), examples, items, dev, args, template, progress=show, histories=histories)
-    fingerprint = export_model(out_dir / CHECKPOINT, out_dir / "model", f"aisle-{sampler.value}-{seed}", template)
+        if args.freeze_encoder:
+            result = train_user_tower(base_model_dir(), examples, items, dev, args, template, histories or {}, show)
+        else:
+            result = train(base_model_dir(), examples, items, dev, args, template, progress=show, histories=histories)
+    name = f"aisle-user-tower-{seed}" if args.freeze_encoder else f"aisle-{sampler.value}-{seed}"
+    fingerprint = export_model(out_dir / CHECKPOINT, out_dir / "model", name, template)
     card = json.loads((out_dir / "model_card.json").read_text())
     card |= {
         "data": source,

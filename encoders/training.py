@@ -45,7 +45,16 @@ from encoders.user_tower import USER_GATE_FILE, RecencyPoolingTower
 if TYPE_CHECKING:
     from encoders.histories import Purchase
 
-__all__ = ["CHECKPOINT", "TrainingResult", "build_batches", "build_sampler", "evaluate", "train"]
+__all__ = [
+    "CHECKPOINT",
+    "TrainingResult",
+    "build_batches",
+    "build_sampler",
+    "dev_corpus",
+    "evaluate",
+    "train",
+    "write_run_outputs",
+]
 
 CHECKPOINT = "checkpoint"  # the best dev checkpoint, inside the output directory
 
@@ -197,7 +206,7 @@ def train(
     started = time.perf_counter()
     evaluating = 0.0  # seconds spent on dev checkpoints, not training
     best_score = -1.0
-    corpus = _dev_corpus(catalog, dev, args.eval_products, random.Random(args.seed))
+    corpus = dev_corpus(catalog, dev, args.eval_products, random.Random(args.seed))
 
     def checkpoint() -> None:
         nonlocal best_score, evaluating
@@ -250,7 +259,13 @@ def train(
         checkpoint()
     result.seconds = time.perf_counter() - started
     result.train_seconds = result.seconds - evaluating
-    _write_outputs(args, sampler, planner, result, len(examples), len(catalog))
+    loss = f"MultipleNegativesRanking (scale {args.scale})"
+    if staged:
+        ranking = f"{args.ranking_weight} × stage ranking (margin {args.ranking_margin})"
+        loss = f"MMSE retrieval (scale {args.scale}) + {ranking}"
+    write_run_outputs(args, result, len(examples), len(catalog), loss=loss,
+                      sampler=sampler.get_config_dict(), batches=planner.get_config_dict(),
+                      title=f"{sampler.name}, {planner.name} batches, seed {args.seed}")  # fmt: skip
     return result
 
 
@@ -286,9 +301,10 @@ def _staged_columns(
     return columns, torch.tensor(labels)
 
 
-def _dev_corpus(
+def dev_corpus(
     catalog: Sequence[Product], dev: Sequence[EvalQuery], size: int, rng: random.Random
 ) -> Sequence[Product]:
+    """The dev corpus: the whole catalog, or the judged products plus a seeded sample up to `size` (0: all)."""
     # Encoding a whole large catalog with torch at every checkpoint can outlast a short training
     # budget; the judged products plus a seeded sample of distractors rank the checkpoints alike.
     if not size or len(catalog) <= size:
@@ -324,31 +340,21 @@ def _to_device(features: dict[str, Any], device: Any) -> dict[str, Any]:
     return {k: v.to(device) if hasattr(v, "to") else v for k, v in features.items()}
 
 
-def _write_outputs(
-    args: TrainingArgs,
-    sampler: NegativeSampler,
-    planner: BatchPlanner,
-    result: TrainingResult,
-    examples: int,
-    products: int,
-) -> None:
+def write_run_outputs(
+    args: TrainingArgs, result: TrainingResult, examples: int, products: int, *, loss: str,
+    sampler: dict[str, Any], batches: dict[str, Any], title: str,
+) -> None:  # fmt: skip
+    """train_args.json, sampler.json, curve.csv/png and model_card.json of a finished run."""
     out = args.output_dir
     args.to_json(out / "train_args.json")
-    (out / "sampler.json").write_text(
-        json.dumps(sampler.get_config_dict() | {"batches": planner.get_config_dict()}, indent=2)
-    )
+    (out / "sampler.json").write_text(json.dumps(sampler | {"batches": batches}, indent=2))
     with (out / "curve.csv").open("w", newline="") as file:
         writer = csv.DictWriter(file, fieldnames=list(result.curve[-1]))
         writer.writeheader()
         writer.writerows(result.curve)
-    _plot_curve(result.curve, out / "curve.png", f"{sampler.name}, {planner.name} batches, seed {args.seed}")
-    loss = f"MultipleNegativesRanking (scale {args.scale})"
-    if isinstance(sampler, StagedSampler) and args.ranking_weight > 0:
-        ranking = f"{args.ranking_weight} × stage ranking (margin {args.ranking_margin})"
-        loss = f"MMSE retrieval (scale {args.scale}) + {ranking}"
+    _plot_curve(result.curve, out / "curve.png", title)
     (out / "model_card.json").write_text(json.dumps({
-        "base": "all-MiniLM-L6-v2", "loss": loss,
-        "sampler": sampler.get_config_dict(), "batches": planner.get_config_dict(),
+        "base": "all-MiniLM-L6-v2", "loss": loss, "sampler": sampler, "batches": batches,
         "examples": examples, "catalog": products, "steps": result.steps,
         "wall_seconds": round(result.seconds, 1), "train_seconds": round(result.train_seconds, 1),
         "steps_per_epoch": result.steps_per_epoch, "best_dev": result.best,

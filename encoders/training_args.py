@@ -56,6 +56,12 @@ class TrainingArgs:
     history_dropout: float = field(default=0.3, metadata={"help": "Share of examples trained without history."})
     gate_max_weight: float = field(default=1.0, metadata={"help": "Largest weight of the user vector."})
     gate_learning_rate: float = field(default=1e-2, metadata={"help": "AdamW learning rate of the user gate."})
+    freeze_encoder: bool = field(
+        default=False,
+        metadata={"help": "With --personalize: train only the user projection and gate, on fixed vectors."},
+    )
+    tower_epochs: int = field(default=10, metadata={"help": "--freeze-encoder: passes over the training searches."})
+    tower_learning_rate: float = field(default=1e-3, metadata={"help": "--freeze-encoder: AdamW learning rate."})
     history_half_life_days: float = field(default=90.0, metadata={"help": "Recency pooling of histories."})
     epochs: int = field(default=1, metadata={"help": "Passes over the training examples."})
     batch_size: int = field(default=32, metadata={"help": "Examples per step (in-batch negatives grow with it)."})

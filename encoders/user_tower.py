@@ -1,9 +1,10 @@
 """The user tower at serving time: purchase history → one unit vector that personalizes queries.
 
 `RecencyPoolingTower` pools history: a recency- and quantity-weighted mean of the purchased
-products' vectors (weights halve every `half_life_days`). `LearnedGate` fuses that user vector with
-the query vector; it is trained end to end with the encoder (`aisle train --personalize`) and
-exported beside the model. Without a gate the API mixes in the user vector at a fixed weight.
+products' vectors (weights halve every `half_life_days`); the indexer stores that vector per shopper.
+`LearnedGate` maps it through the trained user projection (when it has one) and fuses it with the
+query vector; it is trained by `aisle train --personalize` and exported beside the model. Without a
+gate the API mixes in the pooled vector at a fixed weight.
 """
 
 from __future__ import annotations
@@ -65,9 +66,11 @@ USER_GATE_FILE = "user_gate.json"  # beside a model that was trained with person
 class LearnedGate:
     """The trained fusion of query and user vectors: how far to lean toward this shopper, for this query.
 
-    fused = normalize(q + g·u), g = max_weight · sigmoid(w_query·q + w_user·u + w_similarity·(q·u) + bias).
+    fused = normalize(q + g·u), g = max_weight · sigmoid(w_query·q + w_user·u + w_similarity·(q·u) + bias),
+    where u = normalize(W·pooled history) with a `user_projection` W, else the pooled history itself.
     The gate learns when history should count: little for a query far from anything the shopper
-    bought, more for an ambiguous one ("bench") near their purchases.
+    bought, more for an ambiguous one ("bench") near their purchases. The projection learns which
+    directions of a history say something about taste (brand, style, price tier) rather than topic.
 
     Example:
         >>> import numpy as np
@@ -81,26 +84,40 @@ class LearnedGate:
     w_similarity: float
     bias: float
     max_weight: float
+    user_projection: Vectors | None = None
+
+    def user_signal(self, user: Vectors) -> Vectors:
+        """The pooled history as the gate uses it: projected and renormalized when there is a projection."""
+        if self.user_projection is None:
+            return user
+        projected = user @ self.user_projection
+        norm = float(np.linalg.norm(projected))
+        signal: Vectors = (projected / norm).astype(np.float32) if norm else projected.astype(np.float32)
+        return signal
 
     def weight(self, query: Vectors, user: Vectors) -> float:
-        """The gate value g for this query and shopper."""
+        """The gate value g for this query and a (projected) user signal."""
         logit = float(self.w_query @ query + self.w_user @ user + self.w_similarity * float(query @ user) + self.bias)
         return self.max_weight / (1.0 + float(np.exp(-logit)))
 
     def fuse(self, query: Vectors, user: Vectors) -> Vectors:
-        """The personalized unit query vector."""
+        """The personalized unit query vector for a pooled history `user`."""
+        user = self.user_signal(user)
         mixed = query + self.weight(query, user) * user
         fused: Vectors = (mixed / np.linalg.norm(mixed)).astype(np.float32)
         return fused
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready parameters."""
+        projection = None if self.user_projection is None else self.user_projection.tolist()
         return {"w_query": self.w_query.tolist(), "w_user": self.w_user.tolist(), "w_similarity": self.w_similarity,
-                "bias": self.bias, "max_weight": self.max_weight}  # fmt: skip
+                "bias": self.bias, "max_weight": self.max_weight, "user_projection": projection}  # fmt: skip
 
     @classmethod
     def load(cls, path: Path) -> LearnedGate:
         """Read a gate written as JSON by training."""
         raw = json.loads(path.read_text())
+        projection = raw.get("user_projection")  # absent in gates trained before there was one
         return cls(np.asarray(raw["w_query"], np.float32), np.asarray(raw["w_user"], np.float32),
-                   float(raw["w_similarity"]), float(raw["bias"]), float(raw["max_weight"]))  # fmt: skip
+                   float(raw["w_similarity"]), float(raw["bias"]), float(raw["max_weight"]),
+                   None if projection is None else np.asarray(projection, np.float32))  # fmt: skip

@@ -117,3 +117,53 @@ def test_personalize_without_histories_says_what_to_do(
     args = TrainingArgs(output_dir=tmp_path / "run", max_steps=1, personalize=True)
     with pytest.raises(TrainingDataError, match="purchase histories"):
         train(base_model_dir(), examples, list(products.values()), [], args, ProductTextTemplate())
+
+
+def test_a_frozen_encoder_trains_only_the_user_tower_and_serves_it(
+    tiny_store: tuple[Path, dict[str, Product]], tmp_path: Path
+) -> None:
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    from encoders.histories import read_histories
+    from encoders.train_cli import _search_time
+    from encoders.user_tower import USER_GATE_FILE, LearnedGate
+    from encoders.user_tower_training import train_user_tower
+
+    folder, products = tiny_store
+    examples, _ = simulated_store_examples(folder, products, Split.TRAIN)
+    _, dev = simulated_store_examples(folder, products, Split.DEV)
+    histories = read_histories(folder / "events.jsonl", _search_time(folder))
+    args = TrainingArgs(output_dir=tmp_path / "run", batch_size=16, tower_epochs=3, eval_every=0, max_seq_length=32,
+                        personalize=True, freeze_encoder=True, gate_max_weight=2.0)  # fmt: skip
+    losses: list[float] = []
+    result = train_user_tower(base_model_dir(), examples, list(products.values()), dev, args, ProductTextTemplate(),
+                              histories, lambda step, total, loss: losses.append(loss))  # fmt: skip
+    epoch = -(-len(examples) // 16)
+    assert result.steps == 3 * epoch and len(losses) == result.steps
+    assert [point["step"] for point in result.curve] == [0.0, epoch, 2.0 * epoch, 3.0 * epoch]  # step 0, then epochs
+    assert np.mean(losses[-epoch:]) < np.mean(losses[:epoch])  # it learned something on its training searches
+    # The encoder's weights are the base model's, tensor for tensor; only the user tower was trained.
+    base, saved = (
+        load_file(next(folder.glob("*.safetensors"))) for folder in (base_model_dir(), tmp_path / "run" / CHECKPOINT)
+    )
+    assert len(saved) > 100 and all(np.array_equal(base[name], saved[name]) for name in saved)
+    card = json.loads((tmp_path / "run" / "model_card.json").read_text())
+    assert "encoder frozen" in card["loss"] and card["best_dev"] in result.curve
+    gate = LearnedGate.load(tmp_path / "run" / CHECKPOINT / USER_GATE_FILE)
+    assert gate.user_projection is not None and gate.user_projection.shape == (384, 384)
+
+    export_model(tmp_path / "run" / CHECKPOINT, tmp_path / "model", "tiny-tower", ProductTextTemplate())
+    encoder = load_encoder(EncoderSettings(model_dir=tmp_path / "model"))
+    assert encoder.user_gate is not None and encoder.user_gate.user_projection is not None
+
+
+def test_freezing_the_encoder_without_personalizing_says_what_to_add(
+    tiny_store: tuple[Path, dict[str, Product]], tmp_path: Path
+) -> None:
+    from encoders.errors import TrainingDataError
+    from encoders.train_cli import fine_tune
+
+    folder, _ = tiny_store
+    with pytest.raises(TrainingDataError, match="add --personalize"):
+        fine_tune(TrainingArgs(output_dir=tmp_path / "run", freeze_encoder=True), store=folder)

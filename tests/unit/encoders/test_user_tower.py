@@ -49,6 +49,40 @@ def test_the_torch_gate_and_the_served_gate_agree() -> None:
     np.testing.assert_allclose(plain, query, atol=1e-6)
 
 
+def test_a_projected_gate_fuses_the_projected_history_and_survives_its_json_file(tmp_path: Path) -> None:
+    swap = np.array([[0, 1, 0], [1, 0, 0], [0, 0, 1]], np.float32)  # reads a history's first axis as its second
+    gate = LearnedGate(np.zeros(3, np.float32), np.zeros(3, np.float32), 0.0, 0.0, 2.0, user_projection=swap)
+    query, user = _unit(1, 0, 0), _unit(1, 0, 0)
+    fused = gate.fuse(query, user)
+    assert float(fused[1]) > 0.5 and float(fused @ user) < 0.99  # leaned toward the projected history, not the raw one
+    (tmp_path / "gate.json").write_text(json.dumps(gate.to_dict()))
+    np.testing.assert_allclose(LearnedGate.load(tmp_path / "gate.json").fuse(query, user), fused, atol=1e-6)
+
+
+def test_an_untrained_projection_changes_nothing() -> None:
+    torch = pytest.importorskip("torch")
+    from encoders.personalization import UserGate
+
+    query, user = torch.tensor(_unit(1, 2, 0)[None]), torch.tensor(_unit(0, 1, 2)[None])
+    np.testing.assert_allclose(UserGate(3, projection=True)(query, user).detach().numpy(),
+                               UserGate(3)(query, user).detach().numpy(), atol=1e-6)  # fmt: skip
+
+
+def test_the_torch_gate_and_the_served_gate_agree_with_a_projection() -> None:
+    torch = pytest.importorskip("torch")
+    from encoders.personalization import UserGate
+
+    module = UserGate(3, max_weight=1.5, projection=True)
+    with torch.no_grad():
+        for parameter in module.parameters():
+            parameter.copy_(torch.randn_like(parameter))
+    query, user = _unit(1, 2, 0), _unit(0, 1, 2)
+    trained = module(torch.tensor(query[None]), torch.tensor(user[None]))[0].detach().numpy()
+    np.testing.assert_allclose(module.to_learned_gate().fuse(query, user), trained, atol=1e-5)
+    plain = module(torch.tensor(query[None]), torch.zeros(1, 3))[0].detach().numpy()
+    np.testing.assert_allclose(plain, query, atol=1e-6)  # no history: still the plain query
+
+
 def test_histories_are_aged_at_the_search_time_and_pooled_per_shopper(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     from encoders.histories import read_histories, user_vectors
