@@ -17,7 +17,7 @@ from aisle.product import Product
 from encoders.errors import TrainingDataError
 from encoders.export import export_model
 from encoders.histories import read_histories
-from encoders.loading import base_model_dir
+from encoders.loading import BASE_MODEL_ID, base_model_dir
 from encoders.text import DEFAULT_TEMPLATE, ProductTextTemplate
 from encoders.training import CHECKPOINT, TrainingResult, train
 from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
@@ -142,7 +142,8 @@ def fine_tune(
             result = train_user_tower(base_model_dir(), examples, items, dev, args, template, histories or {}, show)
         else:
             result = train(base_model_dir(), examples, items, dev, args, template, progress=show, histories=histories)
-    name = f"aisle-user-tower-{seed}" if args.freeze_encoder else f"aisle-{sampler.value}-{seed}"
+    # A frozen encoder keeps the base's name and weights, hence its fingerprint: its indices stay valid.
+    name = BASE_MODEL_ID if args.freeze_encoder else f"aisle-{sampler.value}-{seed}"
     fingerprint = export_model(out_dir / CHECKPOINT, out_dir / "model", name, template)
     card = json.loads((out_dir / "model_card.json").read_text())
     card |= {

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -48,7 +49,7 @@ def train_user_tower(
 ) -> TrainingResult:
     """Train the user projection and gate of `base_model` on (query, history) → relevant products.
 
-    Saves the unchanged encoder with the best dev gate to `args.output_dir/checkpoint`.
+    Copies `base_model` unchanged to `args.output_dir/checkpoint`, beside the best dev gate.
 
     Raises:
         TrainingDataError: no purchase histories, or no example whose shopper has one.
@@ -91,7 +92,9 @@ def train_user_tower(
     result = TrainingResult(steps_per_epoch=steps_per_epoch)
     checkpoint_dir = args.output_dir / CHECKPOINT
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    encoder.model.save(str(checkpoint_dir))  # the encoder is frozen: the checkpoints differ only in their gate
+    # The encoder's files are copied, not re-saved, so the export keeps the base's fingerprint and the
+    # product and users indices built with it stay valid: a new user tower needs no catalog reindex.
+    shutil.copytree(base_model, checkpoint_dir, dirs_exist_ok=True)
     train_started = time.perf_counter()
     evaluating = 0.0
     best_score = -1.0
