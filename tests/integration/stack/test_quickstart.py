@@ -14,6 +14,8 @@ from aisle.opensearch import EngineSettings
 from aisle.quickstart import StackSettings, bring_up, take_down
 from aisle.quickstart.api_process import is_api_process
 from aisle.quickstart.stack import CURRENT
+from encoders.loading import BASE_MODEL_ID
+from encoders.user_tower import USER_GATE_FILE
 from indexer import get_indexer_settings
 from tests.integration.stack.conftest import Stack, store_dir
 from tests.support.catalogs import PRODUCTS
@@ -22,7 +24,7 @@ from tests.support.engine import TestEngine
 STEPS = [
     "start OpenSearch",
     "generate the SIMULATED store",
-    "fine-tune the encoder on the store's search logs",
+    "train the user tower on the store's searches and purchase histories",
     "index the catalog",
     "index the shoppers' profiles",
     "start the search API",
@@ -34,11 +36,12 @@ def test_first_run_builds_every_step_and_serves_personalized_search(stack: Stack
     assert all(s.outcome != CURRENT for s in stack.report.steps)
     catalog = [json.loads(line) for line in (store_dir(stack) / "catalog.jsonl").read_text().splitlines()]
     assert opensearch.client.count(index=stack.alias)["count"] == len(catalog)
-    # The index was built with the fine-tuned model, not the base one.
+    # The served model is the base encoder with the trained user tower beside it.
     meta = next(iter(opensearch.client.indices.get_mapping(index=stack.alias).values()))["mappings"]["_meta"]
-    assert meta["aisle"]["encoder"]["model_id"].startswith("aisle-")
+    assert meta["aisle"]["encoder"]["model_id"] == BASE_MODEL_ID
     card = json.loads((stack.settings.home / "training" / "model_card.json").read_text())
-    assert card["steps"] == 4
+    assert card["steps"] == 4 and "encoder frozen" in card["loss"]
+    assert (stack.settings.home / "training" / "model" / USER_GATE_FILE).is_file()
 
     frequent = max(
         (json.loads(line) for line in (store_dir(stack) / "shoppers.jsonl").read_text().splitlines()),
@@ -84,7 +87,9 @@ def test_a_changed_catalog_is_reindexed_and_the_api_restarted(stack: Stack, open
         again = bring_up(settings, stack.engine, Console(quiet=True))
         outcomes = {s.name: s.outcome for s in again.steps}
         assert outcomes["index the catalog"] != CURRENT
-        assert outcomes["fine-tune the encoder on the store's search logs"] != CURRENT  # its data changed too
+        assert (
+            outcomes["train the user tower on the store's searches and purchase histories"] != CURRENT
+        )  # its data changed too
         assert outcomes["start the search API"] != CURRENT
         assert opensearch.client.count(index=stack.alias)["count"] == len(lines) - 1
         assert opensearch.client.indices.get_alias(name=stack.alias) != before
