@@ -17,7 +17,7 @@ from pathlib import Path
 from encoders.training_data import Split, home_depot_grades, read_qrels, split_of
 from indexer import CatalogFormat
 
-__all__ = ["EvalSet", "JudgedQuery", "home_depot_set", "simulated_set", "trec_set"]
+__all__ = ["EvalSet", "JudgedQuery", "home_depot_segments", "home_depot_set", "simulated_set", "trec_set"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,16 @@ def simulated_set(store: Path, split: Split = Split.TEST, seed: int = 13) -> Eva
     )
 
 
+def home_depot_segments(text: str, relevant_seen: bool) -> dict[str, str]:
+    """The segments of a Home Depot query: cold-start items, query length, and numbers in the query."""
+    return {
+        "item": "seen in training" if relevant_seen else "cold-start item",
+        "query": "1-2 words" if len(text.split()) <= 2 else "3+ words",
+        # Sizes and model numbers ("3/4 in", "r-410a") match exactly in BM25 but blur in a small encoder.
+        "number": "has a number" if any(ch.isdigit() for ch in text) else "words only",
+    }
+
+
 def home_depot_set(folder: Path, split: Split = Split.TEST, seed: int = 13) -> EvalSet:
     """Home Depot's real human judgments (mean of ratings 1-3, graded 2 = highly, 1 = somewhat relevant)."""
     by_query: dict[str, dict[str, float]] = defaultdict(dict)
@@ -100,14 +110,11 @@ def home_depot_set(folder: Path, split: Split = Split.TEST, seed: int = 13) -> E
         graded = home_depot_grades(judged)
         if not graded:
             continue
-        relevant_seen = any(p in trained_on for p in graded)
-        segments = {
-            "item": "seen in training" if relevant_seen else "cold-start item",
-            "query": "1-2 words" if len(text.split()) <= 2 else "3+ words",
-        }
+        segments = home_depot_segments(text, relevant_seen=any(p in trained_on for p in graded))
         queries.append(JudgedQuery(f"hd-{split.value}-{n}", text, graded, None, segments))
     notes = ["Home Depot: real product titles and real graded human judgments; no purchase histories, so "
-             "`personalized` is not evaluated. Segments: query length (no traffic counts exist)."]  # fmt: skip
+             "`personalized` is not evaluated. Segments: query length and whether the query has a number "
+             "(sizes, model numbers: exact tokens); no traffic counts exist."]  # fmt: skip
     return EvalSet(f"home-depot-{split.value}", folder / "products.csv.gz", CatalogFormat.HOME_DEPOT, queries, None,
                    False, notes)  # fmt: skip
 
