@@ -13,7 +13,6 @@ import numpy as np
 
 from aisle.product import Product
 from encoders.backends import OnnxTextEncoder, TextEncoder, TorchTextEncoder, Vectors
-from encoders.batching import QueryBatcher
 from encoders.errors import ModelNotFoundError
 from encoders.export import ONNX_FP32, ONNX_INT8
 from encoders.fingerprint import METADATA_FILE, EncoderFingerprint, weights_digest
@@ -77,7 +76,6 @@ class Encoder:
         self.fingerprint = fingerprint
         self.backend = backend
         self._cache = _QueryCache(query_cache_size)
-        self._batcher = QueryBatcher(text_encoder.encode)  # concurrent API searches share model runs
 
     @property
     def dimension(self) -> int:
@@ -110,7 +108,7 @@ class Encoder:
             cache.hits += 1
             return cached
         cache.misses += 1
-        vector: Vectors = self._batcher.encode(key).copy()  # a row of its batch: do not keep the batch alive
+        vector: Vectors = self.text_encoder.encode([key])[0]
         vector.setflags(write=False)  # shared by every caller that hits the cache
         if cache.capacity:
             cache.entries[key] = vector
