@@ -20,7 +20,7 @@ from encoders.histories import read_histories
 from encoders.loading import BASE_MODEL_ID, base_model_dir
 from encoders.text import DEFAULT_TEMPLATE, ProductTextTemplate
 from encoders.training import CHECKPOINT, TrainingResult, train
-from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
+from encoders.training_args import Batching, NegativeStrategy, TowerTargets, TrainingArgs
 from encoders.training_data import Split, home_depot_examples, simulated_store_examples
 from encoders.user_tower_training import train_user_tower
 
@@ -71,6 +71,9 @@ def train_command(
     ] = False,
     tower_epochs: Annotated[int, typer.Option(help="freeze-encoder: passes over the training searches.")] = 10,
     gate_max_weight: Annotated[float, typer.Option(help="personalize: largest weight of the user vector.")] = 1.0,
+    tower_targets: Annotated[
+        TowerTargets, typer.Option(help="freeze-encoder: learn to pull up judged, clicked or only purchased products.")
+    ] = TowerTargets.JUDGED,
 ) -> None:
     """Fine-tune the encoder with MultipleNegativesRanking loss and the chosen sampler, then export it."""
     if (store is None) == (home_depot is None):
@@ -81,7 +84,8 @@ def train_command(
                         eval_products=eval_products, mined_depth=mined_depth, ance_refresh_every=ance_refresh_every,
                         ance_pool=ance_pool, ranking_weight=ranking_weight, template=template,
                         personalize=personalize, history_dropout=history_dropout, freeze_encoder=freeze_encoder,
-                        tower_epochs=tower_epochs, gate_max_weight=gate_max_weight)  # fmt: skip
+                        tower_epochs=tower_epochs, gate_max_weight=gate_max_weight,
+                        tower_targets=tower_targets)  # fmt: skip
     tuned = fine_tune(args, store=store, home_depot=home_depot, catalog=catalog)
     start, best = tuned.result.curve[0], tuned.result.best
     ndcg = f"{start.get('ndcg@10', 0):.4f} → {best.get('ndcg@10', 0):.4f}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from encoders.text import DEFAULT_TEMPLATE
 
-__all__ = ["Batching", "NegativeStrategy", "TrainingArgs"]
+__all__ = ["Batching", "NegativeStrategy", "TowerTargets", "TrainingArgs"]
 
 
 class NegativeStrategy(StrEnum):
@@ -21,6 +21,14 @@ class NegativeStrategy(StrEnum):
     ANCE = "ance"
     TB_HNS = "tb-hns"
     MMSE = "mmse"
+
+
+class TowerTargets(StrEnum):
+    """Which products a user tower learns to pull up for a search, beside the purchased one."""
+
+    JUDGED = "judged"  # every product judged relevant for the query
+    CLICKED = "clicked"  # the products clicked on the search's result page (search logs)
+    PURCHASED = "purchased"  # the purchased product alone
 
 
 class Batching(StrEnum):
@@ -61,6 +69,9 @@ class TrainingArgs:
         metadata={"help": "With --personalize: train only the user projection and gate, on fixed vectors."},
     )
     tower_epochs: int = field(default=10, metadata={"help": "--freeze-encoder: passes over the training searches."})
+    tower_targets: TowerTargets = field(
+        default=TowerTargets.JUDGED, metadata={"help": "--freeze-encoder: judged, clicked or purchased products."}
+    )
     tower_learning_rate: float = field(default=1e-3, metadata={"help": "--freeze-encoder: AdamW learning rate."})
     history_half_life_days: float = field(default=90.0, metadata={"help": "Recency pooling of histories."})
     epochs: int = field(default=1, metadata={"help": "Passes over the training examples."})

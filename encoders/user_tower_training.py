@@ -17,10 +17,12 @@ import random
 import shutil
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from aisle.product import Product
 from encoders.backends import TorchTextEncoder
@@ -30,11 +32,153 @@ from encoders.histories import Purchase, user_vectors
 from encoders.samplers import TrainingExample
 from encoders.text import ProductTextTemplate
 from encoders.training import CHECKPOINT, TrainingResult, dev_corpus, write_run_outputs
-from encoders.training_args import TrainingArgs
+from encoders.training_args import TowerTargets, TrainingArgs
 from encoders.training_data import EvalQuery
 from encoders.user_tower import USER_GATE_FILE, RecencyPoolingTower
 
-__all__ = ["train_user_tower"]
+__all__ = ["TowerData", "fit_user_tower", "target_matrix", "tower_data", "train_user_tower"]
+
+
+@dataclass
+class TowerData:
+    """The fixed vectors a user tower is trained and scored on (one row per training search or dev query)."""
+
+    queries: Any
+    users: Any
+    targets: Any
+    candidates: Any
+    dev: Sequence[EvalQuery]
+    dev_queries: Any
+    dev_users: Any
+    corpus_vectors: npt.NDArray[np.float32]
+    corpus_ids: list[str]
+
+
+def tower_data(
+    encode: Callable[[Sequence[str]], npt.NDArray[np.float32]],
+    examples: Sequence[TrainingExample],
+    catalog: Sequence[Product],
+    dev: Sequence[EvalQuery],
+    histories: dict[str, list[Purchase]],
+    args: TrainingArgs,
+    template: ProductTextTemplate,
+) -> TowerData:
+    """Encode catalog, queries and histories once with `encode` (the frozen encoder).
+
+    Raises:
+        TrainingDataError: no purchase histories, or no example whose shopper has one.
+    """
+    import torch
+
+    if not histories:
+        raise TrainingDataError(
+            "--personalize needs purchase histories: train on a simulated store (its events.jsonl)."
+        )
+    product_vectors = encode([template.render(p) for p in catalog])
+    position = {p.id: i for i, p in enumerate(catalog)}
+    known = {u: [p for p in h if p.product_id in position] for u, h in histories.items()}
+    users = user_vectors(known, lambda ids: product_vectors[[position[i] for i in ids]],
+                         RecencyPoolingTower(args.history_half_life_days))  # fmt: skip
+    if not any(e.user_id in users for e in examples):
+        raise TrainingDataError("No training search has a shopper with a purchase history: nothing to personalize.")
+    zero = np.zeros(product_vectors.shape[1], dtype=np.float32)
+    corpus = dev_corpus(catalog, dev, args.eval_products, random.Random(args.seed))
+    return TowerData(
+        queries=torch.from_numpy(encode([e.query for e in examples])),
+        users=torch.from_numpy(np.stack([users.get(e.user_id or "", zero) for e in examples])),
+        targets=target_matrix(examples, position, args.tower_targets),
+        candidates=torch.from_numpy(product_vectors),
+        dev=dev,
+        dev_queries=torch.from_numpy(encode([q.text for q in dev])) if dev else None,
+        dev_users=torch.from_numpy(np.stack([users.get(q.user_id or "", zero) for q in dev])) if dev else None,
+        corpus_vectors=product_vectors[[position[p.id] for p in corpus]],
+        corpus_ids=[p.id for p in corpus],
+    )
+
+
+def fit_user_tower(
+    data: TowerData,
+    args: TrainingArgs,
+    on_best: Callable[[Any], None] | None = None,
+    progress: Callable[[int, int, float], None] | None = None,
+    projection: bool = True,
+) -> TrainingResult:
+    """Train a fresh `UserGate` on `data`; dev is scored at step 0 and every `eval_every` steps (0: each epoch).
+
+    `on_best` gets the gate each time its dev nDCG@10 is the best so far (step 0 included).
+    """
+    import torch
+
+    from encoders.personalization import UserGate
+
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    started = time.perf_counter()
+    gate = UserGate(data.candidates.shape[1], args.gate_max_weight, projection=projection)
+    optimizer = torch.optim.AdamW(gate.parameters(), lr=args.tower_learning_rate)
+    examples = len(data.queries)
+    steps_per_epoch = -(-examples // args.batch_size)
+    total = steps_per_epoch * args.tower_epochs
+    if args.max_steps:
+        total = min(total, args.max_steps)
+    result = TrainingResult(steps_per_epoch=steps_per_epoch)
+    evaluating = 0.0
+    best_score = -1.0
+
+    def checkpoint() -> None:
+        nonlocal best_score, evaluating
+        began = time.perf_counter()
+        metrics: dict[str, float] = {}
+        if data.dev:
+            with torch.no_grad():
+                fused = gate(data.dev_queries, data.dev_users).numpy()
+            metrics = corpus_metrics(fused, data.corpus_vectors, data.corpus_ids, data.dev)
+        point = {"step": float(result.steps), "seconds": began - started,
+                 "train_seconds": began - started - evaluating, **metrics}  # fmt: skip
+        result.curve.append(point)
+        score = metrics.get("ndcg@10", float(result.steps))
+        if score > best_score:
+            best_score, result.best = score, point
+            if on_best is not None:
+                on_best(gate)
+        evaluating += time.perf_counter() - began
+
+    def out_of_budget() -> bool:
+        return bool(args.max_steps and result.steps >= args.max_steps) or bool(
+            args.max_minutes and time.perf_counter() - started > args.max_minutes * 60
+        )
+
+    checkpoint()  # step 0: the untrained tower, pooled history at a constant weight
+    for _epoch in range(args.tower_epochs):
+        order = list(range(examples))
+        rng.shuffle(order)
+        for start in range(0, len(order), args.batch_size):
+            if out_of_budget():
+                break
+            batch = torch.tensor(order[start : start + args.batch_size])
+            kept = torch.tensor([rng.random() >= args.history_dropout for _ in range(len(batch))])
+            fused = gate(data.queries[batch], data.users[batch] * kept[:, None])
+            log_probabilities = torch.log_softmax(args.scale * fused @ data.candidates.T, dim=1)
+            rows = data.targets[batch]
+            on_target = log_probabilities.gather(1, rows.clamp(min=0)) + torch.where(rows >= 0, 0.0, -torch.inf)
+            loss = -torch.logsumexp(on_target, dim=1).mean()
+            optimizer.zero_grad()
+            loss.backward()  # type: ignore[no-untyped-call]  # torch leaves it untyped
+            optimizer.step()
+            result.steps += 1
+            if progress:
+                progress(result.steps, total, float(loss.detach()))
+            if args.eval_every and result.steps % args.eval_every == 0:
+                checkpoint()
+        if out_of_budget():
+            break
+        if not args.eval_every:
+            checkpoint()  # 0: once per epoch
+    if result.curve[-1]["step"] != result.steps:
+        checkpoint()
+    result.seconds = time.perf_counter() - started
+    result.train_seconds = result.seconds - evaluating
+    return result
 
 
 def train_user_tower(
@@ -54,118 +198,44 @@ def train_user_tower(
     Raises:
         TrainingDataError: no purchase histories, or no example whose shopper has one.
     """
-    import torch
-
-    from encoders.personalization import UserGate
-
-    if not histories:
-        raise TrainingDataError(
-            "--personalize needs purchase histories: train on a simulated store (its events.jsonl)."
-        )
-    torch.manual_seed(args.seed)
-    rng = random.Random(args.seed)
     started = time.perf_counter()
     encoder = TorchTextEncoder(base_model, max_seq_length=args.max_seq_length, batch_size=128)
-    product_vectors = encoder.encode([template.render(p) for p in catalog])
-    position = {p.id: i for i, p in enumerate(catalog)}
-    known = {u: [p for p in h if p.product_id in position] for u, h in histories.items()}
-    users = user_vectors(known, lambda ids: product_vectors[[position[i] for i in ids]],
-                         RecencyPoolingTower(args.history_half_life_days))  # fmt: skip
-    zero = np.zeros(encoder.dimension, dtype=np.float32)
-    if not any(e.user_id in users for e in examples):
-        raise TrainingDataError("No training search has a shopper with a purchase history: nothing to personalize.")
-    queries = torch.from_numpy(encoder.encode([e.query for e in examples]))
-    histories_of = torch.from_numpy(np.stack([users.get(e.user_id or "", zero) for e in examples]))
-    targets = _target_matrix(examples, position)
-    candidates = torch.from_numpy(product_vectors)
-
-    gate = UserGate(encoder.dimension, args.gate_max_weight, projection=True)
-    optimizer = torch.optim.AdamW(gate.parameters(), lr=args.tower_learning_rate)
-    corpus = dev_corpus(catalog, dev, args.eval_products, random.Random(args.seed))
-    corpus_rows = [position[p.id] for p in corpus]
-    dev_queries = torch.from_numpy(encoder.encode([q.text for q in dev])) if dev else None
-    dev_users = torch.from_numpy(np.stack([users.get(q.user_id or "", zero) for q in dev])) if dev else None
-    steps_per_epoch = -(-len(examples) // args.batch_size)
-    total = steps_per_epoch * args.tower_epochs
-    if args.max_steps:
-        total = min(total, args.max_steps)
-    result = TrainingResult(steps_per_epoch=steps_per_epoch)
+    data = tower_data(encoder.encode, examples, catalog, dev, histories, args, template)
     checkpoint_dir = args.output_dir / CHECKPOINT
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     # The encoder's files are copied, not re-saved, so the export keeps the base's fingerprint and the
     # product and users indices built with it stay valid: a new user tower needs no catalog reindex.
     shutil.copytree(base_model, checkpoint_dir, dirs_exist_ok=True)
-    train_started = time.perf_counter()
-    evaluating = 0.0
-    best_score = -1.0
 
-    def checkpoint() -> None:
-        nonlocal best_score, evaluating
-        began = time.perf_counter()
-        metrics: dict[str, float] = {}
-        if dev_queries is not None and dev_users is not None:
-            with torch.no_grad():
-                fused = gate(dev_queries, dev_users).numpy()
-            metrics = corpus_metrics(fused, product_vectors[corpus_rows], [p.id for p in corpus], dev)
-        point = {"step": float(result.steps), "seconds": began - started,
-                 "train_seconds": began - train_started - evaluating, **metrics}  # fmt: skip
-        result.curve.append(point)
-        score = metrics.get("ndcg@10", float(result.steps))
-        if score > best_score:
-            best_score, result.best = score, point
-            (checkpoint_dir / USER_GATE_FILE).write_text(json.dumps(gate.to_learned_gate().to_dict()))
-        evaluating += time.perf_counter() - began
+    def save(gate: Any) -> None:
+        (checkpoint_dir / USER_GATE_FILE).write_text(json.dumps(gate.to_learned_gate().to_dict()))
 
-    def out_of_budget() -> bool:
-        return bool(args.max_steps and result.steps >= args.max_steps) or bool(
-            args.max_minutes and time.perf_counter() - started > args.max_minutes * 60
-        )
-
-    checkpoint()  # step 0: the untrained tower, pooled history at a constant weight
-    for _epoch in range(args.tower_epochs):
-        order = list(range(len(examples)))
-        rng.shuffle(order)
-        for start in range(0, len(order), args.batch_size):
-            if out_of_budget():
-                break
-            batch = torch.tensor(order[start : start + args.batch_size])
-            kept = torch.tensor([rng.random() >= args.history_dropout for _ in range(len(batch))])
-            fused = gate(queries[batch], histories_of[batch] * kept[:, None])
-            log_probabilities = torch.log_softmax(args.scale * fused @ candidates.T, dim=1)
-            rows = targets[batch]
-            on_target = log_probabilities.gather(1, rows.clamp(min=0)) + torch.where(rows >= 0, 0.0, -torch.inf)
-            loss = -torch.logsumexp(on_target, dim=1).mean()
-            optimizer.zero_grad()
-            loss.backward()  # type: ignore[no-untyped-call]  # torch leaves it untyped
-            optimizer.step()
-            result.steps += 1
-            if progress:
-                progress(result.steps, total, float(loss.detach()))
-            if args.eval_every and result.steps % args.eval_every == 0:
-                checkpoint()
-        if out_of_budget():
-            break
-        if not args.eval_every:
-            checkpoint()  # 0: once per epoch
-    if result.curve[-1]["step"] != result.steps:
-        checkpoint()
-    result.seconds = time.perf_counter() - started
-    result.train_seconds = result.seconds - evaluating
+    result = fit_user_tower(data, args, save, progress)
+    encoding = time.perf_counter() - started - result.seconds
+    for point in result.curve:
+        point["seconds"] += encoding
+    result.seconds += encoding
     loss_name = f"multi-positive softmax over the catalog (scale {args.scale}), encoder frozen"
     write_run_outputs(args, result, len(examples), len(catalog), loss=loss_name,
-                      sampler={"name": "whole catalog", "targets": "purchased + judged relevant"},
+                      sampler={"name": "whole catalog", "targets": str(args.tower_targets)},
                       batches={"name": "random", "size": args.batch_size, "epochs": args.tower_epochs},
                       title=f"user tower on a frozen encoder, seed {args.seed}")  # fmt: skip
     return result
 
 
-def _target_matrix(examples: Sequence[TrainingExample], position: dict[str, int]) -> Any:
-    """Row i: catalog positions of example i's purchased and judged-relevant products, padded with -1."""
+def target_matrix(examples: Sequence[TrainingExample], position: dict[str, int], targets: TowerTargets) -> Any:
+    """Row i: catalog positions of example i's target products, padded with -1.
+
+    The purchased product always; with `judged`, every product judged relevant for the query; with
+    `clicked`, the products clicked on the search's result page.
+    """
     import torch
 
-    rows = [
-        sorted({position[e.positive.id]} | {position[i] for i in e.relevant_ids if i in position}) for e in examples
-    ]
+    def wanted(example: TrainingExample) -> set[str]:
+        extra = {TowerTargets.JUDGED: example.relevant_ids, TowerTargets.CLICKED: example.clicked}.get(targets, ())
+        return {example.positive.id, *extra}
+
+    rows = [sorted(position[i] for i in wanted(e) if i in position) for e in examples]
     matrix = torch.full((len(rows), max(len(r) for r in rows)), -1, dtype=torch.long)
     for i, row in enumerate(rows):
         matrix[i, : len(row)] = torch.tensor(row)

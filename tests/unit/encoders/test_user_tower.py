@@ -101,3 +101,26 @@ def test_histories_are_aged_at_the_search_time_and_pooled_per_shopper(tmp_path: 
     vectors = user_vectors({"u1": histories["u1"]}, lambda ids: np.stack([table[i] for i in ids]),
                            RecencyPoolingTower(half_life_days=90))  # fmt: skip
     assert float(vectors["u1"][1]) > float(vectors["u1"][0]) > 0  # the recent purchase counts twice as much
+
+
+@pytest.mark.parametrize(("targets", "expected"), [
+    ("judged", [[0, 1, 2], [3, -1, -1]]),
+    ("clicked", [[0, 2, -1], [3, -1, -1]]),
+    ("purchased", [[0, -1, -1], [3, -1, -1]]),
+])  # fmt: skip
+def test_tower_targets_are_the_purchase_plus_judged_or_clicked_products(
+    targets: str, expected: list[list[int]]
+) -> None:
+    pytest.importorskip("torch")
+    from aisle.product import Product
+    from encoders.samplers import TrainingExample
+    from encoders.training_args import TowerTargets
+    from encoders.user_tower_training import target_matrix
+
+    products = [Product(id=i, title=f"bench {i}") for i in ("p0", "p1", "p2", "p3")]
+    examples = [
+        TrainingExample("bench", products[0], frozenset({"p1", "p2", "gone"}), clicked=frozenset({"p2"})),
+        TrainingExample("saw", products[3]),
+    ]
+    matrix = target_matrix(examples, {p.id: i for i, p in enumerate(products)}, TowerTargets(targets))
+    assert matrix.tolist() == [row[: matrix.shape[1]] for row in expected]
