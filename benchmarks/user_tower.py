@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -60,11 +61,11 @@ def main() -> None:
             rows[name] = corpus_metrics(fused, data.corpus_vectors, data.corpus_ids, dev)
         position = {p.id: i for i, p in enumerate(catalog)}
         for targets in TowerTargets:
-            data.targets = target_matrix(examples, position, targets)
-            result = fit_user_tower(data, settings)
+            targeted = replace(data, targets=target_matrix(examples, position, targets))
+            result = fit_user_tower(targeted, settings)
             rows[f"tower, {targets.value} targets"] = {**result.best, "train_seconds": result.train_seconds}
             if targets is TowerTargets.JUDGED:
-                plain = fit_user_tower(data, settings, projection=False)
+                plain = fit_user_tower(targeted, settings, projection=False)
                 rows["gate without projection, judged targets"] = {**plain.best, "train_seconds": plain.train_seconds}
     print(f"SIMULATED store {args.store}: {len(examples):,} training searches, {len(dev):,} dev searches, "
           f"{len(catalog):,} products; dev metrics over the whole catalog")  # fmt: skip

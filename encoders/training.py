@@ -78,6 +78,41 @@ class TrainingResult:
     best: dict[str, float] = field(default_factory=dict)
 
 
+def budget_spent(args: TrainingArgs, steps: int, started: float) -> bool:
+    """Whether the run has used up `args.max_steps` or `args.max_minutes` (0: no limit)."""
+    return bool(args.max_steps and steps >= args.max_steps) or bool(
+        args.max_minutes and time.perf_counter() - started > args.max_minutes * 60
+    )
+
+
+@dataclass
+class DevCheckpoints:
+    """A run's dev checkpoints: each point on `result.curve`, the best kept, and the seconds they took."""
+
+    result: TrainingResult
+    started: float
+    evaluating: float = 0.0  # seconds spent on dev checkpoints, not training
+    best_score: float = -1.0
+
+    def record(self, evaluate: Callable[[], dict[str, float]], keep: Callable[[], None]) -> None:
+        """Score the model now with `evaluate`; call `keep` when its nDCG@10 is the best so far."""
+        began = time.perf_counter()
+        metrics = evaluate()
+        point = {"step": float(self.result.steps), "seconds": began - self.started,
+                 "train_seconds": began - self.started - self.evaluating, **metrics}  # fmt: skip
+        self.result.curve.append(point)
+        score = metrics.get("ndcg@10", float(self.result.steps))
+        if score > self.best_score:
+            self.best_score, self.result.best = score, point
+            keep()
+        self.evaluating += time.perf_counter() - began
+
+    def finish(self) -> None:
+        """Set the run's wall and training seconds."""
+        self.result.seconds = time.perf_counter() - self.started
+        self.result.train_seconds = self.result.seconds - self.evaluating
+
+
 def build_sampler(
     args: TrainingArgs, catalog: Sequence[Product], template: ProductTextTemplate, encode: AnceEncode
 ) -> NegativeSampler:
@@ -204,28 +239,24 @@ def train(
     )
     result = TrainingResult(steps_per_epoch=len(plan[0]) if plan else 0)
     started = time.perf_counter()
-    evaluating = 0.0  # seconds spent on dev checkpoints, not training
-    best_score = -1.0
+    checkpoints = DevCheckpoints(result, started)
     corpus = dev_corpus(catalog, dev, args.eval_products, random.Random(args.seed))
 
-    def checkpoint() -> None:
-        nonlocal best_score, evaluating
-        began = time.perf_counter()
+    def evaluate_now() -> dict[str, float]:
         if gate is not None:
             refresh_users()
         model.eval()
         metrics = evaluate(encoder, template, corpus, dev, personalized) if dev else {}
         model.train()
-        point = {"step": float(result.steps), "seconds": began - started, "train_seconds": began - started - evaluating,
-                 **metrics}  # fmt: skip
-        result.curve.append(point)
-        score = metrics.get("ndcg@10", float(result.steps))
-        if score > best_score:
-            best_score, result.best = score, point
-            model.save(str(args.output_dir / CHECKPOINT))
-            if gate is not None:
-                (args.output_dir / CHECKPOINT / USER_GATE_FILE).write_text(json.dumps(gate.to_learned_gate().to_dict()))
-        evaluating += time.perf_counter() - began
+        return metrics
+
+    def keep() -> None:
+        model.save(str(args.output_dir / CHECKPOINT))
+        if gate is not None:
+            (args.output_dir / CHECKPOINT / USER_GATE_FILE).write_text(json.dumps(gate.to_learned_gate().to_dict()))
+
+    def checkpoint() -> None:
+        checkpoints.record(evaluate_now, keep)
 
     args.output_dir.mkdir(parents=True, exist_ok=True)
     checkpoint()  # step 0: the base model, so a run that only hurts keeps the base
@@ -233,9 +264,7 @@ def train(
     for epoch, batches in enumerate(plan):
         sampler.set_epoch(epoch)
         for batch in batches:
-            if (args.max_steps and result.steps >= args.max_steps) or (
-                args.max_minutes and time.perf_counter() - started > args.max_minutes * 60
-            ):
+            if budget_spent(args, result.steps, started):
                 break
             if staged:
                 assert isinstance(sampler, StagedSampler)
@@ -257,8 +286,7 @@ def train(
                 checkpoint()
     if not result.curve or result.curve[-1]["step"] != result.steps:
         checkpoint()
-    result.seconds = time.perf_counter() - started
-    result.train_seconds = result.seconds - evaluating
+    checkpoints.finish()
     loss = f"MultipleNegativesRanking (scale {args.scale})"
     if staged:
         ranking = f"{args.ranking_weight} × stage ranking (margin {args.ranking_margin})"

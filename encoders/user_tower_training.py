@@ -31,7 +31,14 @@ from encoders.evaluation import corpus_metrics
 from encoders.histories import Purchase, user_vectors
 from encoders.samplers import TrainingExample
 from encoders.text import ProductTextTemplate
-from encoders.training import CHECKPOINT, TrainingResult, dev_corpus, write_run_outputs
+from encoders.training import (
+    CHECKPOINT,
+    DevCheckpoints,
+    TrainingResult,
+    budget_spent,
+    dev_corpus,
+    write_run_outputs,
+)
 from encoders.training_args import TowerTargets, TrainingArgs
 from encoders.training_data import EvalQuery
 from encoders.user_tower import USER_GATE_FILE, RecencyPoolingTower
@@ -122,38 +129,28 @@ def fit_user_tower(
     if args.max_steps:
         total = min(total, args.max_steps)
     result = TrainingResult(steps_per_epoch=steps_per_epoch)
-    evaluating = 0.0
-    best_score = -1.0
+    checkpoints = DevCheckpoints(result, started)
+
+    def evaluate_now() -> dict[str, float]:
+        if not data.dev:
+            return {}
+        with torch.no_grad():
+            fused = gate(data.dev_queries, data.dev_users).numpy()
+        return corpus_metrics(fused, data.corpus_vectors, data.corpus_ids, data.dev)
+
+    def keep() -> None:
+        if on_best is not None:
+            on_best(gate)
 
     def checkpoint() -> None:
-        nonlocal best_score, evaluating
-        began = time.perf_counter()
-        metrics: dict[str, float] = {}
-        if data.dev:
-            with torch.no_grad():
-                fused = gate(data.dev_queries, data.dev_users).numpy()
-            metrics = corpus_metrics(fused, data.corpus_vectors, data.corpus_ids, data.dev)
-        point = {"step": float(result.steps), "seconds": began - started,
-                 "train_seconds": began - started - evaluating, **metrics}  # fmt: skip
-        result.curve.append(point)
-        score = metrics.get("ndcg@10", float(result.steps))
-        if score > best_score:
-            best_score, result.best = score, point
-            if on_best is not None:
-                on_best(gate)
-        evaluating += time.perf_counter() - began
-
-    def out_of_budget() -> bool:
-        return bool(args.max_steps and result.steps >= args.max_steps) or bool(
-            args.max_minutes and time.perf_counter() - started > args.max_minutes * 60
-        )
+        checkpoints.record(evaluate_now, keep)
 
     checkpoint()  # step 0: the untrained tower, pooled history at a constant weight
     for _epoch in range(args.tower_epochs):
         order = list(range(examples))
         rng.shuffle(order)
         for start in range(0, len(order), args.batch_size):
-            if out_of_budget():
+            if budget_spent(args, result.steps, started):
                 break
             batch = torch.tensor(order[start : start + args.batch_size])
             kept = torch.tensor([rng.random() >= args.history_dropout for _ in range(len(batch))])
@@ -170,14 +167,13 @@ def fit_user_tower(
                 progress(result.steps, total, float(loss.detach()))
             if args.eval_every and result.steps % args.eval_every == 0:
                 checkpoint()
-        if out_of_budget():
+        if budget_spent(args, result.steps, started):
             break
         if not args.eval_every:
             checkpoint()  # 0: once per epoch
     if result.curve[-1]["step"] != result.steps:
         checkpoint()
-    result.seconds = time.perf_counter() - started
-    result.train_seconds = result.seconds - evaluating
+    checkpoints.finish()
     return result
 
 

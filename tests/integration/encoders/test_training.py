@@ -10,9 +10,12 @@ import pytest
 from aisle.product import Product
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import EncoderSettings, ProductTextTemplate, base_model_dir, export_model, load_encoder
+from encoders.histories import Purchase, read_histories
+from encoders.samplers import TrainingExample
+from encoders.train_cli import _search_time
 from encoders.training import CHECKPOINT, train
 from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
-from encoders.training_data import Split, simulated_store_examples
+from encoders.training_data import EvalQuery, Split, simulated_store_examples
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +50,16 @@ def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
     return folder, products
 
 
+def _searches_and_histories(
+    tiny_store: tuple[Path, dict[str, Product]],
+) -> tuple[list[TrainingExample], list[EvalQuery], dict[str, list[Purchase]]]:
+    """The tiny store's training searches, dev searches and purchase histories."""
+    folder, products = tiny_store
+    examples, _ = simulated_store_examples(folder, products, Split.TRAIN)
+    _, dev = simulated_store_examples(folder, products, Split.DEV)
+    return examples, dev, read_histories(folder / "events.jsonl", _search_time(folder))
+
+
 @pytest.mark.parametrize(("sampler", "extra"), [
     (NegativeStrategy.BM25, {}),
     (NegativeStrategy.ANCE, {"ance_refresh_every": 1, "ance_pool": 200}),
@@ -77,14 +90,10 @@ def test_personalized_training_exports_a_gate_the_encoder_serves(
 ) -> None:
     import numpy as np
 
-    from encoders.histories import read_histories
-    from encoders.train_cli import _search_time
     from encoders.user_tower import USER_GATE_FILE
 
-    folder, products = tiny_store
-    examples, _ = simulated_store_examples(folder, products, Split.TRAIN)
-    _, dev = simulated_store_examples(folder, products, Split.DEV)
-    histories = read_histories(folder / "events.jsonl", _search_time(folder))
+    _, products = tiny_store
+    examples, dev, histories = _searches_and_histories(tiny_store)
     args = TrainingArgs(output_dir=tmp_path / "run", sampler=NegativeStrategy.IN_BATCH, batch_size=8, max_steps=3,
                         eval_every=0, max_seq_length=32, personalize=True)  # fmt: skip
     result = train(base_model_dir(), examples, list(products.values()), dev, args, ProductTextTemplate(),
@@ -153,14 +162,10 @@ def test_the_user_tower_learns_on_its_training_searches(
 ) -> None:
     import numpy as np
 
-    from encoders.histories import read_histories
-    from encoders.train_cli import _search_time
     from encoders.user_tower_training import train_user_tower
 
-    folder, products = tiny_store
-    examples, _ = simulated_store_examples(folder, products, Split.TRAIN)
-    _, dev = simulated_store_examples(folder, products, Split.DEV)
-    histories = read_histories(folder / "events.jsonl", _search_time(folder))
+    _, products = tiny_store
+    examples, dev, histories = _searches_and_histories(tiny_store)
     args = TrainingArgs(output_dir=tmp_path / "run", batch_size=16, tower_epochs=4, eval_every=0, max_seq_length=32,
                         personalize=True, freeze_encoder=True, history_dropout=0.0)  # fmt: skip
     losses: list[float] = []

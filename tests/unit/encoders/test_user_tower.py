@@ -33,11 +33,12 @@ def test_a_gate_survives_its_json_file(tmp_path: Path) -> None:
     assert loaded.weight(query, user) == pytest.approx(gate.weight(query, user), abs=1e-6)
 
 
-def test_the_torch_gate_and_the_served_gate_agree() -> None:
+@pytest.mark.parametrize(("max_weight", "projection"), [(0.7, False), (1.5, True)])
+def test_the_torch_gate_and_the_served_gate_agree(max_weight: float, projection: bool) -> None:
     torch = pytest.importorskip("torch")
     from encoders.personalization import UserGate
 
-    module = UserGate(3, max_weight=0.7)
+    module = UserGate(3, max_weight=max_weight, projection=projection)
     with torch.no_grad():
         for parameter in module.parameters():
             parameter.copy_(torch.randn_like(parameter))
@@ -66,21 +67,6 @@ def test_an_untrained_projection_changes_nothing() -> None:
     query, user = torch.tensor(_unit(1, 2, 0)[None]), torch.tensor(_unit(0, 1, 2)[None])
     np.testing.assert_allclose(UserGate(3, projection=True)(query, user).detach().numpy(),
                                UserGate(3)(query, user).detach().numpy(), atol=1e-6)  # fmt: skip
-
-
-def test_the_torch_gate_and_the_served_gate_agree_with_a_projection() -> None:
-    torch = pytest.importorskip("torch")
-    from encoders.personalization import UserGate
-
-    module = UserGate(3, max_weight=1.5, projection=True)
-    with torch.no_grad():
-        for parameter in module.parameters():
-            parameter.copy_(torch.randn_like(parameter))
-    query, user = _unit(1, 2, 0), _unit(0, 1, 2)
-    trained = module(torch.tensor(query[None]), torch.tensor(user[None]))[0].detach().numpy()
-    np.testing.assert_allclose(module.to_learned_gate().fuse(query, user), trained, atol=1e-5)
-    plain = module(torch.tensor(query[None]), torch.zeros(1, 3))[0].detach().numpy()
-    np.testing.assert_allclose(plain, query, atol=1e-6)  # no history: still the plain query
 
 
 def test_histories_are_aged_at_the_search_time_and_pooled_per_shopper(tmp_path: Path) -> None:
