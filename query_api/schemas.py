@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from aisle.product import Availability
 
@@ -80,7 +80,9 @@ class SearchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     q: str = Field(min_length=1, description="What the shopper typed.")
-    user_id: str | None = Field(default=None, max_length=256, description="The shopper, for personalization.")
+    user_id: str | None = Field(
+        default=None, max_length=256, description="The shopper, for personalization; blank means anonymous."
+    )
     size: int = Field(default=10, ge=1, description="Hits per page.")
     from_: int = Field(default=0, ge=0, alias="from", description="Hits to skip (page × size).")
     filters: SearchFilters = Field(default_factory=SearchFilters)
@@ -90,6 +92,12 @@ class SearchRequest(BaseModel):
     lexical_weight: float | None = Field(default=None, ge=0, le=1, description="BM25 weight in min-max fusion.")
     rank_constant: int | None = Field(default=None, ge=1, le=10_000, description="RRF rank constant.")
     explain: bool = Field(default=False, description="Explain each hit's score.")
+
+    @field_validator("user_id")
+    @classmethod
+    def _blank_is_anonymous(cls, user_id: str | None) -> str | None:
+        # Frontends send `user_id=` for signed-out shoppers; there is no such user to look up.
+        return user_id if user_id and user_id.strip() else None
 
 
 class HitExplanation(BaseModel):
@@ -134,12 +142,15 @@ class FacetBucket(BaseModel):
 
 
 class Personalization(BaseModel):
-    """Whether the shopper's history shaped the ranking, and if not, why."""
+    """Whether the shopper's history (or profile) shaped the ranking, and if not, why."""
 
     requested: bool
     applied: bool
     reason: str
     history_size: int = 0
+    demographics_applied: bool = Field(
+        default=False, description="The shopper's profile (region, customer type, ...) moved the query vector."
+    )
 
 
 class SearchResponse(BaseModel):

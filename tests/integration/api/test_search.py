@@ -60,6 +60,13 @@ def test_personalized_falls_back_to_hybrid_and_says_why(api: TestClient, user: s
     assert _ids(body) == _ids(_get(api, q="bench", mode="hybrid"))
 
 
+def test_a_blank_user_id_is_an_anonymous_search(api: TestClient) -> None:
+    for blank in ("", "  "):
+        assert _get(api, q="bench", user_id=blank)["personalization"]["reason"] == "no user_id was given"
+    response = api.post("/search", json={"q": "bench", "user_id": ""})
+    assert response.status_code == 200 and response.json()["personalization"]["reason"] == "no user_id was given"
+
+
 @pytest.mark.parametrize("fusion", ["minmax", "rrf"])
 def test_both_fusions_run_inside_opensearch(api: TestClient, fusion: str) -> None:
     body = _get(api, q="garden hose", mode="hybrid", fusion=fusion, size=5)
