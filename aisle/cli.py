@@ -142,15 +142,21 @@ def simulate_command(
     shoppers: Annotated[int, typer.Option(min=10, help="Number of shoppers.")] = 2_000,
     sessions: Annotated[int, typer.Option(min=1, help="Search sessions per shopper.")] = 2,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same store.")] = 42,
+    demographics: Annotated[
+        bool, typer.Option(help="Give shoppers a region and customer type that shape their tastes (profiles.jsonl).")
+    ] = False,
 ) -> None:
     """Generate the SIMULATED store: catalog, shoppers' purchases, search sessions and ground truth."""
-    store = simulate(StoreConfig(products=products, shoppers=shoppers, sessions_per_shopper=sessions, seed=seed))
+    config = StoreConfig(products=products, shoppers=shoppers, sessions_per_shopper=sessions, seed=seed,
+                         demographics=demographics)  # fmt: skip
+    store = simulate(config)
     files = write_store(store, out_dir)
     counts = (f"{len(store.products):,} products, {len(store.events):,} purchases by {len(store.shoppers):,} "
               f"shoppers, {len(store.sessions):,} searches")  # fmt: skip
     out.print(f"SIMULATED store (seed {seed}) in {out_dir}: {counts}")
+    profiles = f" --profiles {files['profiles.jsonl']}" if "profiles.jsonl" in files else ""
     out.print(f"index it: aisle index build --catalog {files['catalog.jsonl']} && "
-              f"aisle index users --events {files['events.jsonl']}")  # fmt: skip
+              f"aisle index users --events {files['events.jsonl']}{profiles}")  # fmt: skip
 
 
 @app.command("serve")

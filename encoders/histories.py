@@ -14,7 +14,7 @@ import numpy.typing as npt
 
 from encoders.user_tower import RecencyPoolingTower
 
-__all__ = ["Purchase", "read_histories", "user_vectors"]
+__all__ = ["Purchase", "read_demographics", "read_histories", "user_vectors"]
 
 Vectors = npt.NDArray[np.float32]
 
@@ -39,6 +39,16 @@ def read_histories(events: Path, now: dt.datetime) -> dict[str, list[Purchase]]:
                 Purchase(event["product_id"], max(age, 0.0), float(event.get("quantity", 1)))
             )
     return dict(histories)
+
+
+def read_demographics(profiles: Path) -> dict[str, dict[str, str]]:
+    """Shopper profiles (JSON lines: user_id plus demographic fields) as user → {field: value}."""
+    demographics: dict[str, dict[str, str]] = {}
+    for line in profiles.read_text().splitlines():
+        if line.strip():
+            row = json.loads(line)
+            demographics[str(row["user_id"])] = {k: str(v) for k, v in row.items() if k != "user_id" and v is not None}
+    return demographics
 
 
 def user_vectors(

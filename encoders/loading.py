@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,10 +90,25 @@ class Encoder:
         """Unit vectors of raw texts (queries in bulk, taxonomy paths)."""
         return self.text_encoder.encode(texts)
 
-    def personalize(self, query: Vectors, user: Vectors, fixed_weight: float) -> Vectors:
-        """The query vector leaned toward the shopper: by the trained gate when there is one, else by `fixed_weight`."""
+    def knows_demographics(self, demographics: Mapping[str, str] | None) -> bool:
+        """Whether the trained gate has learned an offset for any of these profile values."""
+        return self.user_gate is not None and self.user_gate.demographic_offset(demographics) is not None
+
+    def personalize(
+        self,
+        query: Vectors,
+        user: Vectors | None,
+        fixed_weight: float,
+        demographics: Mapping[str, str] | None = None,
+    ) -> Vectors:
+        """The query vector leaned toward the shopper: by the trained gate when there is one, else by `fixed_weight`.
+
+        Only a trained gate uses `demographics`; without one, a shopper with no history keeps the plain query.
+        """
         if self.user_gate is not None:
-            return self.user_gate.fuse(query, user)
+            return self.user_gate.fuse(query, user, demographics)
+        if user is None:
+            return query
         mixed = query + fixed_weight * user
         fused: Vectors = (mixed / np.linalg.norm(mixed)).astype(np.float32)
         return fused

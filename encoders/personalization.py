@@ -27,24 +27,38 @@ class UserGate(torch.nn.Module):
         max_weight: Largest weight the user vector can get.
         projection: Learn a user projection too (starting as the identity, so an untrained gate
             fuses the pooled history as it is).
+        demographics: Profile values (`region=south`) to learn an offset for, each starting at zero.
     """
 
-    def __init__(self, dimension: int, max_weight: float = 1.0, projection: bool = False) -> None:
+    def __init__(
+        self, dimension: int, max_weight: float = 1.0, projection: bool = False, demographics: Sequence[str] = ()
+    ) -> None:
         super().__init__()
         self.max_weight = max_weight
         self.projection = torch.nn.Parameter(torch.eye(dimension)) if projection else None
+        self.demographics = list(demographics)
+        self.offsets = torch.nn.Parameter(torch.zeros(len(self.demographics), dimension)) if demographics else None
         self.w_query = torch.nn.Parameter(torch.zeros(dimension))
         self.w_user = torch.nn.Parameter(torch.zeros(dimension))
         self.w_similarity = torch.nn.Parameter(torch.zeros(()))
         self.bias = torch.nn.Parameter(torch.zeros(()))
 
-    def forward(self, queries: torch.Tensor, users: torch.Tensor) -> torch.Tensor:
-        """Fused unit query vectors; a zero user vector leaves the query as it is."""
+    def forward(
+        self, queries: torch.Tensor, users: torch.Tensor, demographics: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """Fused unit query vectors; a zero user vector and no profile leave the query as it is.
+
+        `demographics` holds, per row, indices into `self.demographics` padded with -1.
+        """
         if self.projection is not None:
             users = torch.nn.functional.normalize(users @ self.projection, dim=-1)  # zero rows stay zero
         logit = queries @ self.w_query + users @ self.w_user + self.w_similarity * (queries * users).sum(-1) + self.bias
         gate = self.max_weight * torch.sigmoid(logit)
-        return torch.nn.functional.normalize(queries + gate[:, None] * users, dim=-1)
+        mixed = queries + gate[:, None] * users
+        if self.offsets is not None and demographics is not None:
+            known = (demographics >= 0).to(mixed.dtype)
+            mixed = mixed + (self.offsets[demographics.clamp(min=0)] * known[..., None]).sum(1)
+        return torch.nn.functional.normalize(mixed, dim=-1)
 
     def to_learned_gate(self) -> LearnedGate:
         """The numpy gate the API serves."""
@@ -53,6 +67,8 @@ class UserGate(torch.nn.Module):
             self.w_user.detach().cpu().numpy().astype(np.float32),
             float(self.w_similarity.detach()), float(self.bias.detach()), self.max_weight,
             None if self.projection is None else self.projection.detach().cpu().numpy().astype(np.float32),
+            {token: self.offsets[i].detach().cpu().numpy().astype(np.float32)
+             for i, token in enumerate(self.demographics)} if self.offsets is not None else {},
         )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from rich.progress import Progress
 from aisle.product import Product
 from encoders.errors import TrainingDataError
 from encoders.export import export_model
-from encoders.histories import read_histories
+from encoders.histories import read_demographics, read_histories
 from encoders.loading import BASE_MODEL_ID, base_model_dir
 from encoders.text import DEFAULT_TEMPLATE, ProductTextTemplate
 from encoders.training import CHECKPOINT, TrainingResult, train
@@ -119,7 +119,7 @@ def fine_tune(
     if args.freeze_encoder and not args.personalize:
         raise TrainingDataError("--freeze-encoder trains only the user tower: add --personalize (and a --store).")
     started = time.perf_counter()
-    histories = None
+    histories = demographics = None
     if store is not None:
         products = _catalog(catalog or store / "catalog.jsonl", home_depot=False)
         examples, _ = simulated_store_examples(store, products, Split.TRAIN, seed)
@@ -127,6 +127,10 @@ def fine_tune(
         source = f"SIMULATED store {store}"
         if args.personalize:
             histories = read_histories(store / "events.jsonl", _search_time(store))
+            if (store / "profiles.jsonl").is_file() and args.freeze_encoder:
+                demographics = read_demographics(store / "profiles.jsonl")
+            elif (store / "profiles.jsonl").is_file():
+                err.print("profiles.jsonl not used: demographics are learned with --freeze-encoder only")
     else:
         assert home_depot is not None
         products = _catalog(catalog or home_depot / "products.csv.gz", home_depot=True)
@@ -143,7 +147,8 @@ def fine_tune(
             bar.update(task, completed=step, total=total, description=f"training (loss {loss:.3f})")
 
         if args.freeze_encoder:
-            result = train_user_tower(base_model_dir(), examples, items, dev, args, template, histories or {}, show)
+            result = train_user_tower(base_model_dir(), examples, items, dev, args, template, histories or {}, show,
+                                      demographics)  # fmt: skip
         else:
             result = train(base_model_dir(), examples, items, dev, args, template, progress=show, histories=histories)
     # A frozen encoder keeps the base's name and weights, hence its fingerprint: its indices stay valid.

@@ -4,20 +4,23 @@
 products' vectors (weights halve every `half_life_days`); the indexer stores that vector per shopper.
 `LearnedGate` maps it through the trained user projection (when it has one) and fuses it with the
 query vector; it is trained by `aisle train --personalize` and exported beside the model. Without a
-gate the API mixes in the pooled vector at a fixed weight.
+gate the API mixes in the pooled vector at a fixed weight. A gate trained on shopper profiles also
+carries one learned offset per demographic value (`region=south`), so a shopper with no purchases but
+a known profile still gets a personal query vector.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["USER_GATE_FILE", "LearnedGate", "RecencyPoolingTower"]
+__all__ = ["USER_GATE_FILE", "LearnedGate", "RecencyPoolingTower", "demographic_token"]
 
 Vectors = npt.NDArray[np.float32]
 
@@ -66,8 +69,9 @@ USER_GATE_FILE = "user_gate.json"  # beside a model that was trained with person
 class LearnedGate:
     """The trained fusion of query and user vectors: how far to lean toward this shopper, for this query.
 
-    fused = normalize(q + g·u), g = max_weight · sigmoid(w_query·q + w_user·u + w_similarity·(q·u) + bias),
-    where u = normalize(W·pooled history) with a `user_projection` W, else the pooled history itself.
+    fused = normalize(q + g·u + d), g = max_weight · sigmoid(w_query·q + w_user·u + w_similarity·(q·u) + bias),
+    where u = normalize(W·pooled history) with a `user_projection` W, else the pooled history itself,
+    and d the sum of the `demographic_offsets` of the shopper's profile values (0 without a profile).
     The gate learns when history should count: little for a query far from anything the shopper
     bought, more for an ambiguous one ("bench") near their purchases. The projection learns which
     directions of a history say something about taste (brand, style, price tier) rather than topic.
@@ -85,6 +89,15 @@ class LearnedGate:
     bias: float
     max_weight: float
     user_projection: Vectors | None = None
+    demographic_offsets: Mapping[str, Vectors] = field(default_factory=dict)
+
+    def demographic_offset(self, demographics: Mapping[str, str] | None) -> Vectors | None:
+        """The summed offsets of the profile's values the gate was trained on, or None when it knows none."""
+        if not demographics or not self.demographic_offsets:
+            return None
+        known = [self.demographic_offsets.get(demographic_token(k, v)) for k, v in demographics.items()]
+        found = [offset for offset in known if offset is not None]
+        return np.sum(found, axis=0).astype(np.float32) if found else None
 
     def user_signal(self, user: Vectors) -> Vectors:
         """The pooled history as the gate uses it: projected and renormalized when there is a projection."""
@@ -100,24 +113,37 @@ class LearnedGate:
         logit = float(self.w_query @ query + self.w_user @ user + self.w_similarity * float(query @ user) + self.bias)
         return self.max_weight / (1.0 + float(np.exp(-logit)))
 
-    def fuse(self, query: Vectors, user: Vectors) -> Vectors:
-        """The personalized unit query vector for a pooled history `user`."""
-        user = self.user_signal(user)
-        mixed = query + self.weight(query, user) * user
+    def fuse(self, query: Vectors, user: Vectors | None, demographics: Mapping[str, str] | None = None) -> Vectors:
+        """The personalized unit query vector for a pooled history `user` (None: no history) and a profile."""
+        mixed = query
+        if user is not None:
+            signal = self.user_signal(user)
+            mixed = mixed + self.weight(query, signal) * signal
+        offset = self.demographic_offset(demographics)
+        if offset is not None:
+            mixed = mixed + offset
         fused: Vectors = (mixed / np.linalg.norm(mixed)).astype(np.float32)
         return fused
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready parameters."""
         projection = None if self.user_projection is None else self.user_projection.tolist()
+        offsets = {token: offset.tolist() for token, offset in self.demographic_offsets.items()}
         return {"w_query": self.w_query.tolist(), "w_user": self.w_user.tolist(), "w_similarity": self.w_similarity,
-                "bias": self.bias, "max_weight": self.max_weight, "user_projection": projection}  # fmt: skip
+                "bias": self.bias, "max_weight": self.max_weight, "user_projection": projection,
+                "demographic_offsets": offsets}  # fmt: skip
 
     @classmethod
     def load(cls, path: Path) -> LearnedGate:
         """Read a gate written as JSON by training."""
         raw = json.loads(path.read_text())
         projection = raw.get("user_projection")  # absent in gates trained before there was one
+        offsets = {token: np.asarray(v, np.float32) for token, v in (raw.get("demographic_offsets") or {}).items()}
         return cls(np.asarray(raw["w_query"], np.float32), np.asarray(raw["w_user"], np.float32),
                    float(raw["w_similarity"]), float(raw["bias"]), float(raw["max_weight"]),
-                   None if projection is None else np.asarray(projection, np.float32))  # fmt: skip
+                   None if projection is None else np.asarray(projection, np.float32), offsets)  # fmt: skip
+
+
+def demographic_token(name: str, value: str) -> str:
+    """How one profile value is keyed in a gate: `region=south`."""
+    return f"{name}={value}"

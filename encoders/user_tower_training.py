@@ -7,7 +7,8 @@ queries and histories are encoded once, then every step scores a batch of fused 
 against the whole catalog. An example's targets are its purchased product and every product judged
 relevant for its query (a multi-positive softmax): trained on the purchase alone, the tower learned
 to lean less on history than even its untrained start, because one exact product among thousands of
-look-alikes is mostly luck.
+look-alikes is mostly luck. Given shopper profiles, the gate also learns one offset per demographic
+value (`region=south`), trained on every search, cold shoppers' included.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import random
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,7 @@ from encoders.training import (
 )
 from encoders.training_args import TowerTargets, TrainingArgs
 from encoders.training_data import EvalQuery
-from encoders.user_tower import USER_GATE_FILE, RecencyPoolingTower
+from encoders.user_tower import USER_GATE_FILE, RecencyPoolingTower, demographic_token
 
 __all__ = ["TowerData", "fit_user_tower", "target_matrix", "tower_data", "train_user_tower"]
 
@@ -59,6 +60,13 @@ class TowerData:
     dev_users: Any
     corpus_vectors: npt.NDArray[np.float32]
     corpus_ids: list[str]
+    vocabulary: list[str] = field(default_factory=list)
+    demographics: Any = None
+    dev_demographics: Any = None
+
+    def without_demographics(self) -> TowerData:
+        """The same data with the profiles left out (what a store without profiles would give)."""
+        return replace(self, vocabulary=[], demographics=None, dev_demographics=None)
 
 
 def tower_data(
@@ -69,8 +77,11 @@ def tower_data(
     histories: dict[str, list[Purchase]],
     args: TrainingArgs,
     template: ProductTextTemplate,
+    demographics: dict[str, dict[str, str]] | None = None,
 ) -> TowerData:
     """Encode catalog, queries and histories once with `encode` (the frozen encoder).
+
+    `demographics` (user → profile fields) adds each search's profile values as vocabulary indices.
 
     Raises:
         TrainingDataError: no purchase histories, or no example whose shopper has one.
@@ -90,6 +101,10 @@ def tower_data(
         raise TrainingDataError("No training search has a shopper with a purchase history: nothing to personalize.")
     zero = np.zeros(product_vectors.shape[1], dtype=np.float32)
     corpus = dev_corpus(catalog, dev, args.eval_products, random.Random(args.seed))
+    profiles = demographics or {}
+    vocabulary = sorted(
+        {demographic_token(k, v) for e in examples for k, v in profiles.get(e.user_id or "", {}).items()}
+    )
     return TowerData(
         queries=torch.from_numpy(encode([e.query for e in examples])),
         users=torch.from_numpy(np.stack([users.get(e.user_id or "", zero) for e in examples])),
@@ -100,7 +115,23 @@ def tower_data(
         dev_users=torch.from_numpy(np.stack([users.get(q.user_id or "", zero) for q in dev])) if dev else None,
         corpus_vectors=product_vectors[[position[p.id] for p in corpus]],
         corpus_ids=[p.id for p in corpus],
+        vocabulary=vocabulary,
+        demographics=_profile_matrix([e.user_id for e in examples], profiles, vocabulary) if vocabulary else None,
+        dev_demographics=_profile_matrix([q.user_id for q in dev], profiles, vocabulary) if vocabulary else None,
     )
+
+
+def _profile_matrix(users: Sequence[str | None], profiles: dict[str, dict[str, str]], vocabulary: list[str]) -> Any:
+    """Row i: vocabulary indices of user i's profile values, padded with -1 (unknown users: all -1)."""
+    import torch
+
+    index = {token: i for i, token in enumerate(vocabulary)}
+    rows = [[index[t] for t in (demographic_token(k, v) for k, v in profiles.get(u or "", {}).items()) if t in index]
+            for u in users]  # fmt: skip
+    matrix = torch.full((len(rows), max([len(r) for r in rows] + [1])), -1, dtype=torch.long)
+    for i, row in enumerate(rows):
+        matrix[i, : len(row)] = torch.tensor(row, dtype=torch.long)
+    return matrix
 
 
 def fit_user_tower(
@@ -121,7 +152,7 @@ def fit_user_tower(
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     started = time.perf_counter()
-    gate = UserGate(data.candidates.shape[1], args.gate_max_weight, projection=projection)
+    gate = UserGate(data.candidates.shape[1], args.gate_max_weight, projection=projection, demographics=data.vocabulary)
     optimizer = torch.optim.AdamW(gate.parameters(), lr=args.tower_learning_rate)
     examples = len(data.queries)
     steps_per_epoch = -(-examples // args.batch_size)
@@ -135,7 +166,7 @@ def fit_user_tower(
         if not data.dev:
             return {}
         with torch.no_grad():
-            fused = gate(data.dev_queries, data.dev_users).numpy()
+            fused = gate(data.dev_queries, data.dev_users, data.dev_demographics).numpy()
         return corpus_metrics(fused, data.corpus_vectors, data.corpus_ids, data.dev)
 
     def keep() -> None:
@@ -154,7 +185,8 @@ def fit_user_tower(
                 break
             batch = torch.tensor(order[start : start + args.batch_size])
             kept = torch.tensor([rng.random() >= args.history_dropout for _ in range(len(batch))])
-            fused = gate(data.queries[batch], data.users[batch] * kept[:, None])
+            profiles = None if data.demographics is None else data.demographics[batch]
+            fused = gate(data.queries[batch], data.users[batch] * kept[:, None], profiles)
             log_probabilities = torch.log_softmax(args.scale * fused @ data.candidates.T, dim=1)
             rows = data.targets[batch]
             on_target = log_probabilities.gather(1, rows.clamp(min=0)) + torch.where(rows >= 0, 0.0, -torch.inf)
@@ -186,8 +218,9 @@ def train_user_tower(
     template: ProductTextTemplate,
     histories: dict[str, list[Purchase]],
     progress: Callable[[int, int, float], None] | None = None,
+    demographics: dict[str, dict[str, str]] | None = None,
 ) -> TrainingResult:
-    """Train the user projection and gate of `base_model` on (query, history) → relevant products.
+    """Train the user projection and gate of `base_model` on (query, history, profile) → relevant products.
 
     Copies `base_model` unchanged to `args.output_dir/checkpoint`, beside the best dev gate.
 
@@ -196,7 +229,7 @@ def train_user_tower(
     """
     started = time.perf_counter()
     encoder = TorchTextEncoder(base_model, max_seq_length=args.max_seq_length, batch_size=128)
-    data = tower_data(encoder.encode, examples, catalog, dev, histories, args, template)
+    data = tower_data(encoder.encode, examples, catalog, dev, histories, args, template, demographics)
     checkpoint_dir = args.output_dir / CHECKPOINT
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     # The encoder's files are copied, not re-saved, so the export keeps the base's fingerprint and the
@@ -213,7 +246,8 @@ def train_user_tower(
     result.seconds += encoding
     loss_name = f"multi-positive softmax over the catalog (scale {args.scale}), encoder frozen"
     write_run_outputs(args, result, len(examples), len(catalog), loss=loss_name,
-                      sampler={"name": "whole catalog", "targets": str(args.tower_targets)},
+                      sampler={"name": "whole catalog", "targets": str(args.tower_targets),
+                               "demographics": data.vocabulary},
                       batches={"name": "random", "size": args.batch_size, "epochs": args.tower_epochs},
                       title=f"user tower on a frozen encoder, seed {args.seed}")  # fmt: skip
     return result

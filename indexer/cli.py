@@ -91,12 +91,19 @@ def rollback_command(alias: Annotated[str | None, typer.Option(help="Alias to mo
 
 
 @app.command("users")
-def users(events: Annotated[Path, typer.Option("--events", help="Purchase events: .jsonl or .csv (.gz ok).")]) -> None:
-    """Build the users index (recent history + user vector) from purchase events."""
+def users(
+    events: Annotated[Path, typer.Option("--events", help="Purchase events: .jsonl or .csv (.gz ok).")],
+    profiles: Annotated[
+        Path | None,
+        typer.Option(help="Shopper profiles (user_id + demographic columns, .jsonl or .csv), cold shoppers too."),
+    ] = None,
+) -> None:
+    """Build the users index (recent history, demographics, user vector) from purchase events."""
     settings = get_indexer_settings()
     rejects = RejectLog(settings.rejects_dir / "users.rejects.jsonl")
     try:
-        report = build_users_index(_store(settings), settings.alias, read_event_file(events), rejects, settings)
+        report = build_users_index(_store(settings), settings.alias, read_event_file(events), rejects, settings,
+                                   profiles=read_event_file(profiles) if profiles else ())  # fmt: skip
     finally:
         rejects.close()
     unknown = sum(report.unknown_products.values())

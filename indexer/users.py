@@ -1,8 +1,9 @@
-"""Purchase events → the `users` index: each shopper's recent history and user-tower vector.
+"""Purchase events (and shopper profiles) → the `users` index: recent history, demographics, user vector.
 
 Product vectors come from the live product index (nothing is re-encoded), so a user vector lives
 in the same space as the products it was built from. Events naming unknown products are reported
-and skipped; they never fail the run.
+and skipped; they never fail the run. Profiles (user_id plus demographic columns, e.g. a CRM export)
+add shoppers who have bought nothing yet: their demographics alone can personalize a search.
 """
 
 from __future__ import annotations
@@ -61,10 +62,14 @@ def build_users_index(
     rejects: RejectLog,
     settings: IndexerSettings,
     *,
+    profiles: Iterable[RawRow] = (),
     tower: RecencyPoolingTower | None = None,
     now: dt.datetime | None = None,
 ) -> UsersReport:
     """Build a new users index from purchase events and point `settings.users_index` (an alias) at it.
+
+    `profiles` rows (user_id plus demographic columns) override the demographic columns of events and
+    add shoppers without purchases.
 
     Raises:
         AliasError: the product alias does not exist (product vectors are needed).
@@ -76,13 +81,18 @@ def build_users_index(
     tower = tower or RecencyPoolingTower(settings.history_half_life_days)
     now = now or dt.datetime.now(dt.UTC)
     histories, demographics, read = _read_events(rows, rejects)
+    profiled, profile_rows = _read_profiles(profiles, rejects)
+    read += profile_rows
     if read and rejects.total / read > settings.max_reject_rate:
         raise RejectRateError(
-            f"{rejects.total} of {read} events were malformed, more than {settings.max_reject_rate:.1%}; "
-            f"see {rejects.path}. The users index was not changed."
+            f"{rejects.total} of {read} events and profiles were malformed, more than "
+            f"{settings.max_reject_rate:.1%}; see {rejects.path}. The users index was not changed."
         )
+    for user_id, fields in profiled.items():
+        demographics[user_id].update(fields)
+        histories.setdefault(user_id, [])
     index = new_index_name(settings.users_index)
-    report = UsersReport(index, events=read - rejects.total)
+    report = UsersReport(index, events=sum(len(events) for events in histories.values()))
     wanted = sorted({e.product_id for events in histories.values() for e in events})
     vectors = _product_vectors(store, product_alias, wanted)
     dimension = len(next(iter(vectors.values()))) if vectors else 0
@@ -144,6 +154,22 @@ def _read_events(
     return histories, demographics, read
 
 
+def _read_profiles(rows: Iterable[RawRow], rejects: RejectLog) -> tuple[dict[str, dict[str, str]], int]:
+    profiles: dict[str, dict[str, str]] = {}
+    read = 0
+    for row in rows:
+        read += 1
+        if row.fields is None:
+            rejects.add(Rejection(row.line, None, row.code or "unreadable", row.problem or "unreadable row"))
+            continue
+        user_id = str(row.fields.get("user_id") or "").strip()
+        if not user_id:
+            rejects.add(Rejection(row.line, None, "bad_profile", "user_id: missing; every profile row needs one"))
+            continue
+        profiles[user_id] = {k: str(v) for k, v in row.fields.items() if k != "user_id" and v not in (None, "")}
+    return profiles, read
+
+
 def _product_vectors(store: IndexStore, alias: str, ids: list[str]) -> dict[str, list[float]]:
     found: dict[str, list[float]] = {}
     for start in range(0, len(ids), _FETCH_BATCH):
@@ -175,6 +201,6 @@ def _user_document(
 
 
 def read_event_file(path: Path) -> Iterable[RawRow]:
-    """Events from a `.jsonl` or `.csv` file (optionally `.gz`)."""
+    """Events or profiles from a `.jsonl` or `.csv` file (optionally `.gz`)."""
     name = path.name.removesuffix(".gz")
     return read_rows(path, "csv" if name.endswith(".csv") else "jsonl")

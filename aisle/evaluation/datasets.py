@@ -33,7 +33,7 @@ class JudgedQuery:
 
 @dataclass
 class EvalSet:
-    """A catalog, optional purchase events, and judged queries over that catalog."""
+    """A catalog, optional purchase events and shopper profiles, and judged queries over that catalog."""
 
     name: str
     catalog: Path
@@ -42,6 +42,7 @@ class EvalSet:
     events: Path | None = None
     simulated: bool = False
     notes: list[str] = field(default_factory=list)
+    profiles: Path | None = None
 
 
 def _head_queries(texts: list[str], share: float = 0.5) -> set[str]:
@@ -79,8 +80,16 @@ def simulated_set(store: Path, split: Split = Split.TEST, seed: int = 13) -> Eva
     ]
     notes = ["SIMULATED store: catalog, shoppers, purchases and searches come from aisle's generative model "
              "(README, 'The simulated store'); no real shopper is behind these figures."]  # fmt: skip
+    profiles = store / "profiles.jsonl"
     return EvalSet(
-        f"simulated-{store.name}", store / "catalog.jsonl", None, queries, store / "events.jsonl", True, notes
+        f"simulated-{store.name}",
+        store / "catalog.jsonl",
+        None,
+        queries,
+        store / "events.jsonl",
+        True,
+        notes,
+        profiles if profiles.is_file() else None,
     )
 
 

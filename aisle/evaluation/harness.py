@@ -52,7 +52,7 @@ def _index_for(
     """The product alias (and users alias) built from this set with this encoder, reused when current."""
     # Named after everything the index depends on (not the split: dev and test share it), so that a
     # present alias is a current one.
-    inputs = [file_digest(eval_set.catalog)[:12]] + ([file_digest(eval_set.events)[:12]] if eval_set.events else [])
+    inputs = [file_digest(f)[:12] for f in (eval_set.catalog, eval_set.events, eval_set.profiles) if f is not None]
     catalog = eval_set.catalog.name.split(".")[0]
     tag = f"eval-{catalog}-{encoder.fingerprint.value}-{'-'.join(inputs)}".lower()
     tag = "".join(c if c.isalnum() else "-" for c in tag)[:120]
@@ -67,7 +67,8 @@ def _index_for(
     if rebuild or not current or not store.alias_targets(users):
         rejects = RejectLog(own.rejects_dir / f"{users}.rejects.jsonl")
         try:
-            build_users_index(store, alias, read_event_file(eval_set.events), rejects, own)
+            profiles = read_event_file(eval_set.profiles) if eval_set.profiles else ()
+            build_users_index(store, alias, read_event_file(eval_set.events), rejects, own, profiles=profiles)
         finally:
             rejects.close()
     return alias, users

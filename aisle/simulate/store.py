@@ -14,6 +14,10 @@ Each search also logs the page a plain keyword engine showed (12 products whose 
 query's head noun, the bought one among them) and the clicks on it: the bought product, and each
 shown product of the intended leaf that fits the shopper with probability 0.6. Pages draw from
 their own random stream, so adding them left every product, purchase and judgment unchanged.
+Demographics (opt-in, `StoreConfig.demographics`): each shopper gets a region and a customer type
+that a retailer knows even before the first purchase. The region's department draws 4 times the
+interest of each other department when tastes are drawn; pros lean to the premium tier and to
+heavy-duty / pro styles. Off, the store is exactly what it was before demographics existed.
 """
 
 from __future__ import annotations
@@ -57,6 +61,10 @@ TIER_PRICE = [0.6, 1.0, 1.8]
 SEGMENTS = {"cold": (0, 0), "infrequent": (1, 4), "frequent": (5, 30)}
 SEGMENT_SHARE = {"cold": 0.25, "infrequent": 0.35, "frequent": 0.40}
 NOW = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+REGIONS = ["north", "south", "east", "west"]
+CUSTOMER_TYPES = {"diy": 0.7, "pro": 0.3}
+REGION_PULL = 4.0  # interest in the region's own department relative to each other department
+PRO_STYLES = ["heavy-duty", "pro"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +76,7 @@ class StoreConfig:
     sessions_per_shopper: int = 2
     brands_per_family: int = 12
     seed: int = 42
+    demographics: bool = False
 
 
 @dataclass
@@ -80,6 +89,7 @@ class SimulatedStore:
     sessions: list[dict[str, Any]] = field(default_factory=list)
     qrels: list[tuple[str, str, int]] = field(default_factory=list)
     shoppers: list[dict[str, Any]] = field(default_factory=list)
+    profiles: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -170,10 +180,13 @@ def _make_shoppers(config: StoreConfig, rng: np.random.Generator, catalog: _Cata
     stocked = np.array([1.0 if catalog.by_leaf.get(i) else 0.0 for i in range(len(leaves))])
     segments = list(SEGMENT_SHARE)
     pages = _Pages(np.random.default_rng([config.seed, 1]), _leaves_by_head(leaves))
+    people = np.random.default_rng([config.seed, 2])  # its own stream: demographics never shift the others
     for s in range(config.shoppers):
         user = f"shopper-{s:05d}"
         segment = str(rng.choice(segments, p=list(SEGMENT_SHARE.values())))
-        taste = _taste(rng, catalog, families, stocked)
+        profile = _profile(people, user) if config.demographics else None
+        taste = _taste(rng, catalog, families, stocked, profile)
+        region = profile["region"] if profile else REGIONS[s % 4]
         low, high = SEGMENTS[segment]
         bought: list[str] = []
         for _ in range(int(rng.integers(low, high + 1))):
@@ -184,7 +197,7 @@ def _make_shoppers(config: StoreConfig, rng: np.random.Generator, catalog: _Cata
             store.events.append({
                 "user_id": user, "product_id": store.products[product]["id"], "quantity": int(rng.integers(1, 3)),
                 "timestamp": (NOW - dt.timedelta(days=days_ago)).isoformat(), "event": "purchase",
-                "region": ["north", "south", "east", "west"][s % 4],
+                "region": region,
             })  # fmt: skip
             _drift(rng, taste, stocked)
         for k in range(config.sessions_per_shopper):
@@ -193,18 +206,43 @@ def _make_shoppers(config: StoreConfig, rng: np.random.Generator, catalog: _Cata
             "user_id": user, "segment": segment, "purchases": len(bought), "style": STYLES[taste.style],
             "tier": TIERS[taste.tier],
             "families": sorted({leaves[i].family for i in np.flatnonzero(taste.leaf_weights > 0.05)}),
+            **({k: v for k, v in profile.items() if k != "user_id"} if profile else {}),
         })  # fmt: skip
+        if profile:
+            store.profiles.append(profile)
 
 
-def _taste(rng: np.random.Generator, catalog: _Catalog, families: list[str], stocked: np.ndarray) -> _Taste:
-    chosen = set(rng.choice(families, size=int(rng.integers(1, 3)), replace=False))
+def _profile(rng: np.random.Generator, user: str) -> dict[str, str]:
+    types = list(CUSTOMER_TYPES)
+    return {"user_id": user, "region": str(rng.choice(REGIONS)),
+            "customer_type": str(rng.choice(types, p=list(CUSTOMER_TYPES.values())))}  # fmt: skip
+
+
+def _taste(
+    rng: np.random.Generator,
+    catalog: _Catalog,
+    families: list[str],
+    stocked: np.ndarray,
+    profile: dict[str, str] | None = None,
+) -> _Taste:
+    if profile is None:
+        chosen = set(rng.choice(families, size=int(rng.integers(1, 3)), replace=False))
+    else:
+        # Each region has a department of its own (region i → the i-th department, wrapping round).
+        home = families[REGIONS.index(profile["region"]) % len(families)]
+        pull = np.array([REGION_PULL if f == home else 1.0 for f in families])
+        chosen = set(rng.choice(families, size=int(rng.integers(1, 3)), replace=False, p=pull / pull.sum()))
     interest = np.array([rng.gamma(0.4) if leaf.family in chosen else 0.0 for leaf in catalog.leaves]) * stocked
     if interest.sum() == 0:
         interest = stocked.copy()
     brands = {
         family: set(rng.choice(len(pool), size=2, replace=False).tolist()) for family, pool in catalog.brands.items()
     }
-    return _Taste(interest / interest.sum(), brands, int(rng.integers(len(STYLES))), int(rng.integers(3)))
+    style, tier = int(rng.integers(len(STYLES))), int(rng.integers(3))
+    if profile is not None and profile["customer_type"] == "pro":
+        style = STYLES.index(str(rng.choice(PRO_STYLES))) if rng.random() < 0.6 else style
+        tier = 2 if rng.random() < 0.7 else tier
+    return _Taste(interest / interest.sum(), brands, style, tier)
 
 
 def _drift(rng: np.random.Generator, taste: _Taste, stocked: np.ndarray) -> None:
@@ -293,11 +331,17 @@ def _session(
 
 
 def write_store(store: SimulatedStore, out: Path) -> dict[str, Path]:
-    """Write catalog.jsonl, events.jsonl, sessions.jsonl, qrels.txt (TREC), shoppers.jsonl, manifest.json."""
+    """Write catalog.jsonl, events.jsonl, sessions.jsonl, qrels.txt (TREC), shoppers.jsonl, manifest.json.
+
+    With demographics also profiles.jsonl: every shopper's region and customer type, cold ones included.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    files = {name: out / name for name in ("catalog.jsonl", "events.jsonl", "sessions.jsonl", "shoppers.jsonl")}
-    for name, rows in (("catalog.jsonl", store.products), ("events.jsonl", store.events),
-                       ("sessions.jsonl", store.sessions), ("shoppers.jsonl", store.shoppers)):  # fmt: skip
+    tables = {"catalog.jsonl": store.products, "events.jsonl": store.events, "sessions.jsonl": store.sessions,
+              "shoppers.jsonl": store.shoppers}  # fmt: skip
+    if store.config.demographics:
+        tables["profiles.jsonl"] = store.profiles
+    files = {name: out / name for name in tables}
+    for name, rows in tables.items():
         with files[name].open("w", encoding="utf-8") as file:
             file.writelines(json.dumps(row) + "\n" for row in rows)
     files["qrels.txt"] = out / "qrels.txt"

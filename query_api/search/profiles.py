@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -16,11 +16,12 @@ __all__ = ["ProfileCache", "UserProfile"]
 
 @dataclass(frozen=True)
 class UserProfile:
-    """What the API needs of a shopper: the user vector (None for no usable history) and history size."""
+    """What the API needs of a shopper: the user vector (None for no usable history), history size, profile."""
 
     user_id: str
     vector: npt.NDArray[np.float32] | None
     history_size: int
+    demographics: dict[str, str] = field(default_factory=dict)
 
 
 class ProfileCache:
@@ -56,6 +57,7 @@ class ProfileCache:
                 user_id,
                 np.asarray(vector, dtype=np.float32) if vector else None,
                 len(source.get("history") or []),
+                {str(k): str(v) for k, v in (source.get("demographics") or {}).items()},
             )
         with self._lock:
             self._cache[user_id] = profile

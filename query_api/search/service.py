@@ -180,22 +180,21 @@ class SearchService:
             reason = "no user_id was given"
         else:
             profile = self._profiles.get(request.user_id)
-            reason = (
-                "unknown user" if profile is None
-                else "no purchase history (cold user)" if profile.vector is None
-                else "purchase history applied"
-            )  # fmt: skip
-        applied = profile is not None and profile.vector is not None
+            reason = "unknown user" if profile is None else _personal_reason(profile, self._encoder)
+        history = profile is not None and profile.vector is not None
+        demographics = profile is not None and self._encoder.knows_demographics(profile.demographics)
+        applied = requested and (history or demographics)
         if requested and not applied:
             mode = Mode.HYBRID
         plain = self._encoder.encode_query(request.q) if mode is not Mode.BM25 else None
         vector = plain
         if applied and plain is not None:
-            assert profile is not None and profile.vector is not None
-            vector = self._encoder.personalize(plain, profile.vector, settings.personal_weight)
+            assert profile is not None
+            vector = self._encoder.personalize(plain, profile.vector, settings.personal_weight, profile.demographics)
         personalization = Personalization(
-            requested=requested, applied=applied, reason=reason, history_size=profile.history_size if profile else 0
-        )
+            requested=requested, applied=applied, reason=reason, history_size=profile.history_size if profile else 0,
+            demographics_applied=applied and demographics,
+        )  # fmt: skip
         return _Plan(
             mode=mode,
             fusion=request.fusion or settings.default_fusion,
@@ -344,3 +343,10 @@ def _facets(aggs: dict[str, Any], facets: list[Facet]) -> dict[str, list[FacetBu
                 if b["doc_count"]
             ]
     return {k: v for k, v in out.items() if v or k in {f.value for f in facets}}
+
+
+def _personal_reason(profile: UserProfile, encoder: Encoder) -> str:
+    demographics = encoder.knows_demographics(profile.demographics)
+    if profile.vector is None:
+        return "profile applied (no purchase history)" if demographics else "no purchase history (cold user)"
+    return "purchase history and profile applied" if demographics else "purchase history applied"

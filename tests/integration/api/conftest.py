@@ -23,6 +23,8 @@ HISTORIES = {
     "handyman": ["p01", "p02", "p06", "p07", "p09", "p28"],
     "ghost": ["no-such-product"],  # known user, but nothing usable: a cold user
 }
+# Shoppers known from a profile (a CRM export) alone: no purchases yet.
+PROFILES = {"newcomer": {"region": "south", "customer_type": "pro"}}
 
 
 @pytest.fixture(scope="session")
@@ -39,9 +41,11 @@ def catalog_aliases(
         RawRow(i, {"user_id": user, "product_id": pid, "timestamp": (NOW - dt.timedelta(days=i)).isoformat()})
         for user, pids in HISTORIES.items() for i, pid in enumerate(pids)
     ]  # fmt: skip
+    profiles = [RawRow(i + 1, {"user_id": user, **fields}) for i, (user, fields) in enumerate(PROFILES.items())]
     build_users_index(
-        store, settings.alias, events, RejectLog(tmp / "u.jsonl"), settings.model_copy(update={"max_reject_rate": 1})
-    )
+        store, settings.alias, events, RejectLog(tmp / "u.jsonl"), settings.model_copy(update={"max_reject_rate": 1}),
+        profiles=profiles,
+    )  # fmt: skip
     yield settings
     for prefix in (settings.alias, settings.users_index):
         opensearch.client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True)

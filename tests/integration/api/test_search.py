@@ -35,7 +35,7 @@ def test_personalized_search_applies_a_known_shoppers_history(api: TestClient) -
     body = _get(api, q="bench", user_id="gardener", size=3)
     assert (body["mode"], body["mode_used"]) == ("personalized", "personalized")
     assert body["personalization"] == {"requested": True, "applied": True, "reason": "purchase history applied",
-                                       "history_size": 5}  # fmt: skip
+                                       "history_size": 5, "demographics_applied": False}  # fmt: skip
 
 
 def test_the_same_ambiguous_query_ranks_differently_for_different_shoppers(api: TestClient) -> None:
@@ -52,6 +52,7 @@ def test_the_same_ambiguous_query_ranks_differently_for_different_shoppers(api: 
     (None, "no user_id was given"),
     ("stranger", "unknown user"),
     ("ghost", "no purchase history (cold user)"),
+    ("newcomer", "no purchase history (cold user)"),  # a profile, but this model has no demographic offsets
 ])  # fmt: skip
 def test_personalized_falls_back_to_hybrid_and_says_why(api: TestClient, user: str | None, reason: str) -> None:
     body = _get(api, q="bench", **({"user_id": user} if user else {}))

@@ -184,3 +184,24 @@ def test_freezing_the_encoder_without_personalizing_says_what_to_add(
     folder, _ = tiny_store
     with pytest.raises(TrainingDataError, match="add --personalize"):
         fine_tune(TrainingArgs(output_dir=tmp_path / "run", freeze_encoder=True), store=folder)
+
+
+def test_a_tower_trained_on_profiles_learns_an_offset_per_demographic_value(tmp_path: Path) -> None:
+    import numpy as np
+
+    from encoders.train_cli import fine_tune
+    from encoders.user_tower import USER_GATE_FILE, LearnedGate
+
+    folder = tmp_path / "store"
+    write_store(simulate(StoreConfig(products=300, shoppers=120, seed=11, demographics=True)), folder)
+    args = TrainingArgs(output_dir=tmp_path / "run", batch_size=16, tower_epochs=3, eval_every=0, max_seq_length=32,
+                        personalize=True, freeze_encoder=True, gate_max_weight=2.0)  # fmt: skip
+    tuned = fine_tune(args, store=folder)
+    values = {"region=north", "region=south", "region=east", "region=west", "customer_type=diy", "customer_type=pro"}
+    card = json.loads((tmp_path / "run" / "model_card.json").read_text())
+    assert set(card["sampler"]["demographics"]) == values
+    gate = LearnedGate.load(tmp_path / "run" / CHECKPOINT / USER_GATE_FILE)
+    assert set(gate.demographic_offsets) == values
+    assert all(np.linalg.norm(offset) > 0 for offset in gate.demographic_offsets.values())  # all started at zero
+    served = load_encoder(EncoderSettings(model_dir=tuned.model_dir))
+    assert served.knows_demographics({"region": "south"}) and not served.knows_demographics({"region": "mars"})

@@ -84,6 +84,28 @@ def test_malformed_events_are_rejected_with_their_line(
     assert '"line": 2' in rejects.path.read_text() and '"code": "bad_event"' in rejects.path.read_text()
 
 
+def test_profiles_add_shoppers_without_purchases_and_override_event_columns(
+    store: IndexStore, encoder: Encoder, settings: IndexerSettings, tmp_path: Path
+) -> None:
+    _live(store, encoder, settings, tmp_path)
+    events = [RawRow(1, {"user_id": "g", "product_id": "p08", "timestamp": "2026-10-30T10:00:00Z", "region": "north"})]
+    profiles = [
+        RawRow(1, {"user_id": "g", "region": "south", "customer_type": "diy"}),
+        RawRow(2, {"user_id": "new", "region": "west", "customer_type": "pro"}),
+        RawRow(3, {"region": "east"}),
+    ]
+    rejects = RejectLog(tmp_path / "users.rejects.jsonl")
+    lenient = settings.model_copy(update={"max_reject_rate": 0.5})
+    report = build_users_index(store, settings.alias, events, rejects, lenient, profiles=profiles)
+    rejects.close()
+    assert report.users == 2 and report.events == 1
+    users = store.get_many(settings.users_index, ["g", "new"], ["demographics", "vector", "purchases", "history"])
+    assert users["g"]["demographics"] == {"region": "south", "customer_type": "diy"}  # the profile wins
+    assert users["new"]["demographics"] == {"region": "west", "customer_type": "pro"}
+    assert users["new"]["purchases"] == 0 and users["new"]["history"] == [] and users["new"].get("vector") is None
+    assert '"line": 3' in rejects.path.read_text() and '"code": "bad_profile"' in rejects.path.read_text()
+
+
 class TooManyRequestsOnce(ClientWrapper):
     """The real client, but the second bulk request is answered 429 as a busy cluster would."""
 

@@ -69,6 +69,43 @@ def test_an_untrained_projection_changes_nothing() -> None:
                                UserGate(3)(query, user).detach().numpy(), atol=1e-6)  # fmt: skip
 
 
+def test_a_known_profile_moves_a_cold_shoppers_query_and_an_unknown_one_does_not(tmp_path: Path) -> None:
+    offsets = {
+        "region=south": np.array([0, 0.5, 0], np.float32),
+        "customer_type=pro": np.array([0, 0, 0.5], np.float32),
+    }
+    gate = LearnedGate(np.zeros(3, np.float32), np.zeros(3, np.float32), 0.0, 0.0, 1.0, demographic_offsets=offsets)
+    query = _unit(1, 0, 0)
+    fused = gate.fuse(query, None, {"region": "south", "customer_type": "pro"})
+    np.testing.assert_allclose(fused, _unit(1, 0.5, 0.5), atol=1e-6)  # both offsets added, then renormalized
+    np.testing.assert_allclose(gate.fuse(query, None, {"region": "north"}), query, atol=1e-6)
+    np.testing.assert_allclose(gate.fuse(query, None, None), query, atol=1e-6)
+    assert gate.demographic_offset({"region": "north"}) is None
+    (tmp_path / "gate.json").write_text(json.dumps(gate.to_dict()))
+    loaded = LearnedGate.load(tmp_path / "gate.json")
+    np.testing.assert_allclose(loaded.fuse(query, _unit(0, 1, 1), {"region": "south"}),
+                               gate.fuse(query, _unit(0, 1, 1), {"region": "south"}), atol=1e-6)  # fmt: skip
+
+
+def test_the_torch_gate_and_the_served_gate_agree_on_profiles() -> None:
+    torch = pytest.importorskip("torch")
+    from encoders.personalization import UserGate
+
+    module = UserGate(3, projection=True, demographics=["customer_type=pro", "region=south", "region=west"])
+    with torch.no_grad():
+        for parameter in module.parameters():
+            parameter.copy_(torch.randn_like(parameter))
+    query, user = _unit(1, 2, 0), _unit(0, 1, 2)
+    rows = torch.tensor([[1, 0], [2, -1], [-1, -1]])  # south + pro, west only, no profile (cold, history zeroed)
+    users = torch.tensor(np.stack([user, user, np.zeros(3, np.float32)]))
+    trained = module(torch.tensor(np.stack([query] * 3)), users, rows).detach().numpy()
+    served = module.to_learned_gate()
+    profiles = [{"region": "south", "customer_type": "pro"}, {"region": "west"}, {}]
+    for row, profile, history in zip(trained, profiles, [user, user, None], strict=True):
+        np.testing.assert_allclose(served.fuse(query, history, profile), row, atol=1e-5)
+    np.testing.assert_allclose(trained[2], query, atol=1e-6)
+
+
 def test_histories_are_aged_at_the_search_time_and_pooled_per_shopper(tmp_path: Path) -> None:
     pytest.importorskip("torch")
     from encoders.histories import read_histories, user_vectors

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -94,3 +95,30 @@ def test_each_search_logs_a_page_with_the_purchase_among_lexical_matches_and_cli
         assert {heads[category[p]] for p in shown} == {heads[session["intent"]]}
         clicked_beyond_purchase += len(clicked) - 1
     assert clicked_beyond_purchase > 0
+
+
+def test_demographics_shape_tastes_and_are_known_for_cold_shoppers_too(tmp_path: Path) -> None:
+    with_profiles = StoreConfig(products=3000, shoppers=600, seed=7, demographics=True)
+    write_store(simulate(SMALL), tmp_path / "plain")
+    files = write_store(simulate(with_profiles), tmp_path / "profiled")
+    assert "profiles.jsonl" not in _digests(tmp_path / "plain")
+    shoppers = [json.loads(line) for line in files["shoppers.jsonl"].read_text().splitlines()]
+    profiles = [json.loads(line) for line in files["profiles.jsonl"].read_text().splitlines()]
+    assert [p["user_id"] for p in profiles] == [s["user_id"] for s in shoppers]  # cold shoppers have one too
+    assert {s["segment"] for s in shoppers} >= {"cold"}
+
+    def share(rows: list[dict], where, what) -> float:  # type: ignore[no-untyped-def, type-arg]
+        chosen = [r for r in rows if where(r)]
+        return sum(bool(what(r)) for r in chosen) / len(chosen)
+
+    pros, diy = (lambda s: s["customer_type"] == "pro"), (lambda s: s["customer_type"] == "diy")
+    assert (
+        share(shoppers, pros, lambda s: s["tier"] == "premium")
+        > share(shoppers, diy, lambda s: s["tier"] == "premium") + 0.3
+    )
+    families = sorted({f for s in shoppers for f in s["families"]})
+    for i, region in enumerate(["north", "south", "east", "west"]):
+        home = families[i % len(families)]
+        inside = share(shoppers, lambda s, r=region: s["region"] == r, lambda s, h=home: h in s["families"])
+        outside = share(shoppers, lambda s, r=region: s["region"] != r, lambda s, h=home: h in s["families"])
+        assert inside > outside + 0.2, (region, inside, outside)
