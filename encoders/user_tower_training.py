@@ -123,15 +123,10 @@ def tower_data(
 
 def _profile_matrix(users: Sequence[str | None], profiles: dict[str, dict[str, str]], vocabulary: list[str]) -> Any:
     """Row i: vocabulary indices of user i's profile values, padded with -1 (unknown users: all -1)."""
-    import torch
-
     index = {token: i for i, token in enumerate(vocabulary)}
     rows = [[index[t] for t in (demographic_token(k, v) for k, v in profiles.get(u or "", {}).items()) if t in index]
             for u in users]  # fmt: skip
-    matrix = torch.full((len(rows), max([len(r) for r in rows] + [1])), -1, dtype=torch.long)
-    for i, row in enumerate(rows):
-        matrix[i, : len(row)] = torch.tensor(row, dtype=torch.long)
-    return matrix
+    return _padded(rows)
 
 
 def fit_user_tower(
@@ -259,14 +254,19 @@ def target_matrix(examples: Sequence[TrainingExample], position: dict[str, int],
     The purchased product always; with `judged`, every product judged relevant for the query; with
     `clicked`, the products clicked on the search's result page.
     """
-    import torch
 
     def wanted(example: TrainingExample) -> set[str]:
         extra = {TowerTargets.JUDGED: example.relevant_ids, TowerTargets.CLICKED: example.clicked}.get(targets, ())
         return {example.positive.id, *extra}
 
-    rows = [sorted(position[i] for i in wanted(e) if i in position) for e in examples]
-    matrix = torch.full((len(rows), max(len(r) for r in rows)), -1, dtype=torch.long)
+    return _padded([sorted(position[i] for i in wanted(e) if i in position) for e in examples])
+
+
+def _padded(rows: list[list[int]]) -> Any:
+    """Index rows as one long tensor, padded with -1 to the longest (at least one column)."""
+    import torch
+
+    matrix = torch.full((len(rows), max([len(r) for r in rows] + [1])), -1, dtype=torch.long)
     for i, row in enumerate(rows):
-        matrix[i, : len(row)] = torch.tensor(row)
+        matrix[i, : len(row)] = torch.tensor(row, dtype=torch.long)
     return matrix

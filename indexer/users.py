@@ -137,7 +137,7 @@ def _read_events(
     for row in rows:
         read += 1
         if row.fields is None:
-            rejects.add(Rejection(row.line, None, row.code or "unreadable", row.problem or "unreadable row"))
+            rejects.add(Rejection.unreadable(row))
             continue
         fields = {k: (str(v) if k in ("user_id", "product_id") else v) for k, v in row.fields.items()}
         try:
@@ -160,7 +160,7 @@ def _read_profiles(rows: Iterable[RawRow], rejects: RejectLog) -> tuple[dict[str
     for row in rows:
         read += 1
         if row.fields is None:
-            rejects.add(Rejection(row.line, None, row.code or "unreadable", row.problem or "unreadable row"))
+            rejects.add(Rejection.unreadable(row))
             continue
         user_id = str(row.fields.get("user_id") or "").strip()
         if not user_id:

@@ -27,6 +27,11 @@ class Rejection:
     code: str
     reason: str
 
+    @classmethod
+    def unreadable(cls, row: RawRow) -> Rejection:
+        """A row the reader could not parse, with the reader's own code and reason."""
+        return cls(row.line, None, row.code or "unreadable", row.problem or "unreadable row")
+
 
 class RowValidator:
     """Validates rows one at a time and remembers ids, so a repeated id is rejected at its second line.
@@ -40,7 +45,7 @@ class RowValidator:
     def validate(self, row: RawRow) -> Product | Rejection:
         """The row's product, or why it is rejected."""
         if row.fields is None:
-            return Rejection(row.line, None, row.code or "unreadable", row.problem or "unreadable row")
+            return Rejection.unreadable(row)
         raw_id = row.fields.get("id")
         product_id = str(raw_id) if raw_id not in (None, "") else None
         if isinstance(raw_id, int | float) and not isinstance(raw_id, bool):

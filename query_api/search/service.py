@@ -180,9 +180,11 @@ class SearchService:
             reason = "no user_id was given"
         else:
             profile = self._profiles.get(request.user_id)
-            reason = "unknown user" if profile is None else _personal_reason(profile, self._encoder)
+            reason = "unknown user"
         history = profile is not None and profile.vector is not None
         demographics = profile is not None and self._encoder.knows_demographics(profile.demographics)
+        if profile is not None:
+            reason = _personal_reason(history, demographics)
         applied = requested and (history or demographics)
         if requested and not applied:
             mode = Mode.HYBRID
@@ -345,8 +347,7 @@ def _facets(aggs: dict[str, Any], facets: list[Facet]) -> dict[str, list[FacetBu
     return {k: v for k, v in out.items() if v or k in {f.value for f in facets}}
 
 
-def _personal_reason(profile: UserProfile, encoder: Encoder) -> str:
-    demographics = encoder.knows_demographics(profile.demographics)
-    if profile.vector is None:
+def _personal_reason(history: bool, demographics: bool) -> str:
+    if not history:
         return "profile applied (no purchase history)" if demographics else "no purchase history (cold user)"
     return "purchase history and profile applied" if demographics else "purchase history applied"
