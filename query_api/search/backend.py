@@ -49,6 +49,11 @@ class SearchBackend:
         with translated("listing plugins"):
             return {row["component"] for row in self.client.cat.plugins(format="json")}
 
+    def major_version(self) -> int:
+        """The cluster's major version (2 for 2.19.6)."""
+        with translated("reading the cluster version"):
+            return int(str(self.client.info()["version"]["number"]).split(".")[0])
+
     def put_pipeline(self, name: str, processor: dict[str, Any]) -> None:
         """Create or replace a search pipeline with one phase-results processor (idempotent)."""
         with translated(f"creating search pipeline {name}"):

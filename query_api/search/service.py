@@ -38,15 +38,20 @@ def pipeline_name(fusion: Fusion, lexical_weight: float, rank_constant: int) -> 
     return f"aisle-minmax-{lexical_weight:.2f}" if fusion is Fusion.MINMAX else f"aisle-rrf-{rank_constant}"
 
 
-def pipeline_processor(fusion: Fusion, lexical_weight: float, rank_constant: int) -> dict[str, Any]:
-    """The phase-results processor implementing a fusion setting."""
+def pipeline_processor(
+    fusion: Fusion, lexical_weight: float, rank_constant: int, engine_major: int = 2
+) -> dict[str, Any]:
+    """The phase-results processor implementing a fusion setting on an OpenSearch of `engine_major`."""
     if fusion is Fusion.MINMAX:
         weights = [lexical_weight, 1 - lexical_weight]
         return {"normalization-processor": {
             "normalization": {"technique": "min_max"},
             "combination": {"technique": "arithmetic_mean", "parameters": {"weights": weights}},
         }}  # fmt: skip
-    # 2.19 reads the constant from `parameters`; a top-level `rank_constant` is silently ignored.
+    # 2.19 reads the constant from `parameters` and silently ignores a top-level one; 3.x reads only
+    # the top-level one and rejects `parameters` with a 400.
+    if engine_major >= 3:
+        return {"score-ranker-processor": {"combination": {"technique": "rrf", "rank_constant": rank_constant}}}
     return {
         "score-ranker-processor": {"combination": {"technique": "rrf", "parameters": {"rank_constant": rank_constant}}}
     }
@@ -81,6 +86,7 @@ class SearchService:
         self._profiles = profiles
         self._settings = settings
         self.fuse_in_opensearch: bool | None = None
+        self._engine_major = 2
         self._named_pipelines: frozenset[str] = frozenset()
 
     def prepare(self) -> None:
@@ -97,11 +103,13 @@ class SearchService:
             in_opensearch = NEURAL_SEARCH_PLUGIN in self._backend.plugins()
         named = set()
         if in_opensearch:
+            self._engine_major = self._backend.major_version()
             for fusion in Fusion:
                 name = pipeline_name(fusion, settings.lexical_weight, settings.rank_constant)
-                self._backend.put_pipeline(
-                    name, pipeline_processor(fusion, settings.lexical_weight, settings.rank_constant)
+                processor = pipeline_processor(
+                    fusion, settings.lexical_weight, settings.rank_constant, self._engine_major
                 )
+                self._backend.put_pipeline(name, processor)
                 named.add(name)
         self._named_pipelines = frozenset(named)
         self.fuse_in_opensearch = in_opensearch
@@ -229,7 +237,7 @@ class SearchService:
             pipeline = name
         else:
             # A fusion setting without a named pipeline runs through a temporary one in the body.
-            processor = pipeline_processor(plan.fusion, plan.lexical_weight, plan.rank_constant)
+            processor = pipeline_processor(plan.fusion, plan.lexical_weight, plan.rank_constant, self._engine_major)
             body["search_pipeline"] = {"phase_results_processors": [processor]}
         result = self._backend.search(self._settings.alias, body, pipeline)
         return result["hits"]["hits"], result["hits"]["total"]["value"], result.get("aggregations", {})
