@@ -6,8 +6,9 @@ Both are measured in the same run on the same products, alternating, and the med
 compared: end-to-end is read → validate → encode → bulk into a fresh index (refresh off, no
 replicas) → refresh → force merge to `max_segments` (what `aisle index build` does before its gates);
 encode-only is read → validate → encode. The segments the load left and the merge's own seconds are
-printed too. It needs a running OpenSearch
-(`aisle opensearch start`, or AISLE_OPENSEARCH_URL).
+printed too, and the CPU each phase cost per document: the indexer process's own (encoding, bulk
+requests) and OpenSearch's (from `_nodes/stats`), which is what the two share on one machine. It
+needs a running OpenSearch (`aisle opensearch start`, or AISLE_OPENSEARCH_URL).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import time
 import uuid
 from collections.abc import Iterator
 
+from opensearchpy import OpenSearch
 from rich.console import Console
 
 from aisle.opensearch import get_engine_settings, make_client
@@ -41,16 +43,18 @@ def main() -> None:
     catalog = data_dir() / "home-depot" / "products.csv.gz"
     encoder = load_encoder(exported_base_model(), args.backend)
     settings = IndexerSettings(canary_count=0)
-    store = IndexStore(make_client(get_engine_settings()), settings)
+    client = make_client(get_engine_settings())
+    store = IndexStore(client, settings)
     console = Console(stderr=True)
 
     def rows() -> Iterator[RawRow]:
         return itertools.islice(read_products(catalog, CatalogFormat.HOME_DEPOT), args.limit)
 
     encode_rates, e2e_rates, merge_seconds, segments, count = [], [], [], [], 0
+    encode_cpu, e2e_cpu, engine_cpu = [], [], []
     for run in range(args.repeat):
         validator = RowValidator()
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         batch, count = [], 0
         for row in rows():
             product = validator.validate(row)
@@ -64,6 +68,7 @@ def main() -> None:
             encoder.encode_products(batch)
             count += len(batch)
         encode_rates.append(count / (time.perf_counter() - started))
+        encode_cpu.append((time.process_time() - cpu_started) * 1000 / count)
 
         index = f"bench-index-{uuid.uuid4().hex[:8]}"
         body = load_mapping(MAPPING, meta={}, shards=1, dimension=encoder.dimension, hnsw_m=settings.hnsw_m,
@@ -71,7 +76,7 @@ def main() -> None:
         body["settings"]["index"]["refresh_interval"] = "-1"
         store.create_index(index, body)
         try:
-            started = time.perf_counter()
+            started, cpu_started, engine_started = time.perf_counter(), time.process_time(), _engine_cpu_s(client)
             report = load_products(
                 store, encoder, index, rows(), RejectLog(settings.rejects_dir / "bench.jsonl"), settings
             )
@@ -81,11 +86,15 @@ def main() -> None:
             store.force_merge(index, settings.max_segments, settings.merge_timeout_s)
             merge_seconds.append(time.perf_counter() - merge_started)
             e2e_rates.append(report.indexed / (time.perf_counter() - started))
+            e2e_cpu.append((time.process_time() - cpu_started) * 1000 / report.indexed)
+            engine_cpu.append((_engine_cpu_s(client) - engine_started) * 1000 / report.indexed)
         finally:
             store.delete_index(index)
         console.print(f"run {run + 1}/{args.repeat}: encode-only {encode_rates[-1]:,.0f} docs/s, "
                       f"end-to-end {e2e_rates[-1]:,.0f} docs/s ({count:,} products; the load left {segments[-1]} "
-                      f"segments, merging them took {merge_seconds[-1]:.1f} s)")  # fmt: skip
+                      f"segments, merging them took {merge_seconds[-1]:.1f} s); CPU ms/doc: encode-only "
+                      f"{encode_cpu[-1]:.2f}, end-to-end indexer {e2e_cpu[-1]:.2f} "
+                      f"+ OpenSearch {engine_cpu[-1]:.2f}")  # fmt: skip
 
     encode_only, end_to_end = median(encode_rates), median(e2e_rates)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -93,12 +102,27 @@ def main() -> None:
         "products": count, "repeat": args.repeat, "backend": args.backend.value,
         "encode_only_docs_per_s": encode_rates, "end_to_end_docs_per_s": e2e_rates,
         "median_encode_only": encode_only, "median_end_to_end": end_to_end, "peak_rss_mib": peak_mib,
+        "cpu_ms_per_doc": {"encode_only": encode_cpu, "end_to_end_indexer": e2e_cpu,
+                           "end_to_end_opensearch": engine_cpu},
+        "opensearch": _engine_version(client),
         "segments_after_load": segments, "merge_seconds": merge_seconds, "max_segments": settings.max_segments,
     })  # fmt: skip
     print(f"encode_only_throughput: {encode_only:,.0f} docs/s (median of {args.repeat}, {count:,} products)")
     print(f"peak_memory: {peak_mib:,.0f} MiB (indexer process)")
     print(f"end_to_end_index_throughput: {end_to_end:,.0f} docs/s ({end_to_end / encode_only:.2f}x vs encode-only)")
+    print(f"cpu_ms_per_doc: encode-only {median(encode_cpu):.2f}; end-to-end indexer {median(e2e_cpu):.2f} "
+          f"+ OpenSearch {median(engine_cpu):.2f} (medians)")  # fmt: skip
     print(f"results: {path}")
+
+
+def _engine_cpu_s(client: OpenSearch) -> float:
+    stats = client.nodes.stats(metric="process")
+    return sum(node["process"]["cpu"]["total_in_millis"] for node in stats["nodes"].values()) / 1000
+
+
+def _engine_version(client: OpenSearch) -> str:
+    info = client.info()
+    return f"OpenSearch {info['version']['number']}"
 
 
 if __name__ == "__main__":
