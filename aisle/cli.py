@@ -53,8 +53,9 @@ def opensearch_install() -> None:
 def opensearch_image() -> None:
     """Build a Docker image of the same distribution (Debian root filesystem, no registry needed)."""
     settings = get_engine_settings()
-    distribution = install_distribution(settings, find_java(settings), err)
-    out.print(build_image(settings, distribution, err))
+    java = find_java(settings)
+    distribution = install_distribution(settings, java, err)
+    out.print(build_image(settings, distribution, java, err))
 
 
 @image_app.command("python-base")

@@ -1,11 +1,11 @@
 """Assemble a runnable OpenSearch distribution from Maven Central artifacts.
 
-The integ-test server zip ships only the transport module, so the modules aisle needs are rebuilt
-from their Maven jars (jar + runtime dependencies not already in `lib/` + a plugin descriptor + the
-module's security policy), then the k-NN and neural-search plugin zips are installed with the
-distribution's own `opensearch-plugin` tool. The result lives in `<cache_dir>/<version>/` and is
-built in a staging directory that is renamed into place only when complete, so an interrupted
-install never leaves a half-built distribution behind.
+The 2.x integ-test server zip ships only the transport module, so there the modules aisle needs are
+rebuilt from their Maven jars (jar + runtime dependencies not already in `lib/` + a plugin
+descriptor + the module's security policy); the 3.x zip ships every module. Then the k-NN and
+neural-search plugin zips are installed with the distribution's own `opensearch-plugin` tool. The
+result lives in `<cache_dir>/<version>/` and is built in a staging directory that is renamed into
+place only when complete, so an interrupted install never leaves a half-built distribution behind.
 """
 
 from __future__ import annotations
@@ -155,6 +155,8 @@ def install_distribution(settings: EngineSettings, java: JavaRuntime, console: C
             downloads = staging / "downloads"
             home = _unpack_server(repo.fetch(_server(version), downloads), staging / "home")
             for module in settings.modules:
+                if (home / "modules" / module).is_dir():
+                    continue  # the server zip has it already (3.x)
                 console.print(f"  module {module}")
                 _build_module(module, version, home, repo, downloads)
             for plugin in settings.plugins:

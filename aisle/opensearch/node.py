@@ -25,7 +25,7 @@ from rich.console import Console
 from aisle.opensearch.distribution import Distribution, install_distribution
 from aisle.opensearch.errors import EngineError, PortBusyError
 from aisle.opensearch.health import wait_until_green
-from aisle.opensearch.java import JavaRuntime, find_java
+from aisle.opensearch.java import JavaRuntime, find_java, jvm_options_for
 from aisle.opensearch.settings import NODE_TUNING, EngineSettings
 
 __all__ = ["ManagedNode", "NodeState", "free_port"]
@@ -98,7 +98,7 @@ class ManagedNode:
         distribution = install_distribution(self._settings, java, console)
         http_port = self._choose_http_port()
         transport_port = free_port()
-        self._write_config(distribution, http_port, transport_port)
+        self._write_config(distribution, java, http_port, transport_port)
         run_as = self._prepare_run_user()
         process = self._process = self._launch(distribution, java, run_as)
         state = NodeState(
@@ -159,7 +159,7 @@ class ManagedNode:
         except (OSError, ValueError):
             return None
 
-    def _write_config(self, distribution: Distribution, http_port: int, transport_port: int) -> None:
+    def _write_config(self, distribution: Distribution, java: JavaRuntime, http_port: int, transport_port: int) -> None:
         config = self.node_dir / "config"
         # The config is rebuilt from the distribution on every start so an upgrade never runs on a
         # stale copy; data and logs are left alone.
@@ -186,7 +186,7 @@ class ManagedNode:
         jvm_options = config / "jvm.options"
         logs, data = self.node_dir / "logs", self.node_dir / "data"
         jvm_options.write_text(
-            jvm_options.read_text()
+            jvm_options_for(java, jvm_options.read_text())
             .replace("file=logs/gc.log", f"file={logs}/gc.log")
             .replace("-XX:HeapDumpPath=data", f"-XX:HeapDumpPath={data}")
             .replace("-XX:ErrorFile=logs/", f"-XX:ErrorFile={logs}/")

@@ -86,7 +86,8 @@ def test_status_shows_version_plugins_modules_and_heap(opensearch: TestEngine) -
     result = _aisle("opensearch", "status", AISLE_OPENSEARCH_URL=opensearch.url)
     assert result.returncode == 0, result.stderr
     assert f"url:      {opensearch.url}" in result.stdout
-    assert "opensearch-knn 2.19" in result.stdout and "opensearch-neural-search 2.19" in result.stdout
+    version = str(opensearch.client.info()["version"]["number"])
+    assert f"opensearch-knn {version}" in result.stdout and f"opensearch-neural-search {version}" in result.stdout
     assert "lang-painless" in result.stdout and "analysis-common" in result.stdout
     assert "MiB used of" in result.stdout
 

@@ -87,8 +87,9 @@ def _managed_node(settings: EngineSettings) -> Iterator[TestEngine]:
 def _testcontainer(settings: EngineSettings) -> Iterator[TestEngine]:
     from testcontainers.core.container import DockerContainer
 
-    distribution = install_distribution(settings, find_java(settings), Console(stderr=True))
-    image = build_image(settings, distribution)
+    java = find_java(settings)
+    distribution = install_distribution(settings, java, Console(stderr=True))
+    image = build_image(settings, distribution, java)
     http_port, transport_port = free_port(), free_port()
     # Host networking: no bridge network exists here, and the node binds loopback only.
     container = (

@@ -40,11 +40,14 @@ def test_the_newest_complete_release_on_the_line_is_chosen(tmp_path: Path) -> No
     _publish_release(root, "2.19.10")
     _publish_release(root, "2.19.11", plugins=("opensearch-knn",))  # neural-search missing
     _publish_release(root, "3.0.0")
-    _metadata(root, ["2.19.1", "2.19.10", "2.19.11", "3.0.0"])
+    _publish_release(root, "3.6.0")
+    _publish_release(root, "3.6.1", plugins=("neural-search",))  # k-NN missing
+    _metadata(root, ["2.19.1", "2.19.10", "2.19.11", "3.0.0", "3.6.0", "3.6.1"])
     with serve_directory(root) as url:
-        settings = _settings(url, tmp_path)
-        with open_repository(settings) as repo:
-            assert resolve_version(settings, repo) == "2.19.10"
+        for line, chosen in [("2.19", "2.19.10"), ("3.6", "3.6.0")]:
+            settings = _settings(url, tmp_path, version_line=line)
+            with open_repository(settings) as repo:
+                assert resolve_version(settings, repo) == chosen
 
 
 def test_an_exact_version_setting_wins(tmp_path: Path) -> None:
@@ -58,7 +61,7 @@ def test_no_complete_release_is_a_clear_error(tmp_path: Path) -> None:
     _publish_release(root, "2.19.3", plugins=())
     _metadata(root, ["2.19.3"])
     with serve_directory(root) as url:
-        settings = _settings(url, tmp_path)
+        settings = _settings(url, tmp_path, version_line="2.19")
         with open_repository(settings) as repo, pytest.raises(VersionNotFoundError) as error:
             resolve_version(settings, repo)
     assert "2.19.3 (missing or unverifiable: opensearch-knn, neural-search)" in str(error.value)
