@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from aisle.opensearch.errors import JavaNotFoundError
@@ -53,6 +53,7 @@ def supported_majors(settings: EngineSettings) -> range:
     return range(21, 26) if int(line.split(".")[0]) >= 3 else range(11, 22)
 
 
+@lru_cache
 def java_major_version(home: Path) -> int | None:
     """The major version of the Java in `home`, or None when it is not a working Java."""
     java = home / "bin" / "java"

@@ -8,6 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from aisle.opensearch import describe
+from query_api.schemas import Fusion
+from query_api.search.backend import SearchBackend
+from query_api.search.service import pipeline_processor
 from tests.support.engine import TestEngine
 
 DIM = 4
@@ -139,11 +142,9 @@ def test_hybrid_min_max_fusion_follows_the_weights(opensearch: TestEngine, index
 def test_hybrid_rrf_fusion_rewards_agreement(opensearch: TestEngine, index_name: str, pipeline: str) -> None:
     _create_product_index(opensearch, index_name)
     _index(opensearch, index_name, FUSION_DOCS)
-    major = int(str(opensearch.client.info()["version"]["number"]).split(".")[0])
-    # 2.19 reads the constant from `parameters`, 3.x only from the top level.
-    combination: dict[str, object] = {"technique": "rrf"}
-    combination.update({"rank_constant": 60} if major >= 3 else {"parameters": {"rank_constant": 60}})
-    _put_pipeline(opensearch, pipeline, {"score-ranker-processor": {"combination": combination}})
+    # The API's own processor: where the rank constant goes differs between 2.x and 3.x.
+    major = SearchBackend(opensearch.client).major_version()
+    _put_pipeline(opensearch, pipeline, pipeline_processor(Fusion.RRF, 0.5, 60, engine_major=major))
     ranked = _hybrid(opensearch, index_name, pipeline, "cordless drill", QUERY_VECTOR, k=2)
     # "both" is 2nd in each list (2/62) and beats either list's winner alone (1/61).
     assert ranked[0] == "both"
