@@ -55,6 +55,7 @@ def to_document(product: Product, vector: npt.NDArray[np.float32]) -> dict[str, 
         "image_url": product.image_url,
         "content_hash": content_hash(product),
         **commerce_fields(product),
-        # Six decimals keep cosines exact to ~1e-6 and cut the JSON each vector costs by half.
-        "vector": np.round(vector.astype(np.float64), 6).tolist(),
+        # Six decimals keep cosines exact to ~1e-6 and cut the JSON each vector costs by half. The array
+        # stays an array (orjson writes it as a list): a 4,096-product batch holds 12 MiB, not 50.
+        "vector": np.round(vector.astype(np.float64), 6),
     }

@@ -25,13 +25,16 @@ class IndexerSettings(BaseSettings):
     )
     max_reject_rate: float = Field(default=0.01, ge=0, le=1, description="Largest share of rows that may be rejected.")
     rejects_dir: Path = Field(default=Path("rejects"), description="Where reject files are written.")
-    encode_batch_size: int = Field(default=256, ge=1, description="Products encoded per batch.")
+    # The encoder sorts each batch by length before padding it into model runs: across 4,096 Home Depot
+    # titles the runs hold titles of nearly one length, and encoding cost 3.2 ms of CPU per product
+    # instead of 4.2 across 256 (2026-11-21).
+    encode_batch_size: int = Field(default=4096, ge=1, description="Products encoded per batch.")
     bulk_chunk_size: int = Field(default=500, ge=1, description="Documents per bulk request.")
     bulk_max_chunk_bytes: int = Field(default=10 * 2**20, ge=2**16, description="Bytes per bulk request at most.")
     bulk_max_retries: int = Field(default=5, ge=0, description="Retries of documents answered with 429.")
     bulk_initial_backoff_s: int = Field(default=1, ge=0, description="First wait before a 429 retry; doubles.")
     bulk_max_backoff_s: int = Field(default=30, ge=0, description="Longest wait between 429 retries.")
-    pipeline_depth: int = Field(default=4, ge=1, description="Encoded batches buffered ahead of bulk indexing.")
+    pipeline_depth: int = Field(default=2, ge=1, description="Encoded batches buffered ahead of bulk indexing.")
     hnsw_m: int = Field(default=16, ge=2, le=100, description="HNSW graph degree.")
     # Lucene's default. 40 raised the Home Depot load to 0.89x of the encode-only rate (100: 0.82x on
     # 15,000 products) but lost 0.008 nDCG@10 to approximation (top 10 = exact k-NN's: 94.7% vs 97.9%,
