@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -17,8 +18,9 @@ from encoders import (
     export_model,
     load_encoder,
 )
+from encoders.backends import OnnxTextEncoder
 from encoders.errors import ModelNotFoundError
-from encoders.export import PROBE_QUERIES
+from encoders.export import ONNX_FP32, ONNX_INT8, PROBE_QUERIES
 
 pytestmark = pytest.mark.slow
 
@@ -50,6 +52,18 @@ def test_every_backend_shares_the_fingerprint_and_agrees_with_torch(exported: Pa
         assert np.min(np.sum(vectors * reference, axis=1)) >= (0.9999 if backend is Backend.ONNX else 0.99)
 
 
+def test_a_call_of_several_batches_runs_them_side_by_side_and_keeps_the_input_order(exported: Path) -> None:
+    texts = [f"{'heavy duty ' * (i % 7)}cordless drill kit {i}" for i in range(40)]
+    for model, tolerance in ((ONNX_FP32, 1e-5), (ONNX_INT8, 0.01)):
+        encoder = OnnxTextEncoder(exported / model, exported / "tokenizer.json", batch_size=4, threads=2)
+        workers_before = _onnx_workers()
+        together = encoder.encode(texts)
+        assert _onnx_workers() - workers_before  # new side-by-side workers ran the batches
+        alone = np.vstack([encoder.encode([text]) for text in texts])
+        # int8 runs quantize each batch's activations with the batch's own range: close, not equal.
+        assert np.min(np.sum(together * alone, axis=1)) >= 1 - tolerance
+
+
 def test_auto_prefers_the_int8_export(exported: Path) -> None:
     assert load_encoder(EncoderSettings(model_dir=exported)).backend is Backend.ONNX_INT8
 
@@ -64,3 +78,7 @@ def test_the_base_model_ranks_a_matching_title_first() -> None:
 def test_a_missing_model_directory_is_named(tmp_path: Path) -> None:
     with pytest.raises(ModelNotFoundError, match=f"AISLE_ENCODER_MODEL_DIR={tmp_path / 'nope'} does not exist"):
         load_encoder(EncoderSettings(model_dir=tmp_path / "nope"))
+
+
+def _onnx_workers() -> set[threading.Thread]:
+    return {thread for thread in threading.enumerate() if thread.name.startswith("aisle-onnx")}
