@@ -34,7 +34,11 @@ class EncoderSettings(BaseSettings):
     backend: Backend = Field(default=Backend.AUTO, description="Inference backend.")
     batch_size: int = Field(default=64, ge=1, le=4096, description="Texts encoded per batch.")
     max_seq_length: int = Field(default=64, ge=8, le=512, description="Tokens kept per text (titles are short).")
-    threads: int = Field(default=0, ge=0, description="Inference threads; 0 lets the runtime decide.")
+    threads: int = Field(
+        default=0,
+        ge=0,
+        description="Inference threads per call; 0 = one per core. ONNX runs a call of several batches side by side.",
+    )
     spin: bool = Field(
         default=False, description="Let idle ONNX Runtime threads busy-wait (faster alone, slower beside OpenSearch)."
     )
