@@ -38,9 +38,7 @@ def pipeline_name(fusion: Fusion, lexical_weight: float, rank_constant: int) -> 
     return f"aisle-minmax-{lexical_weight:.2f}" if fusion is Fusion.MINMAX else f"aisle-rrf-{rank_constant}"
 
 
-def pipeline_processor(
-    fusion: Fusion, lexical_weight: float, rank_constant: int, engine_major: int = 2
-) -> dict[str, Any]:
+def pipeline_processor(fusion: Fusion, lexical_weight: float, rank_constant: int, engine_major: int) -> dict[str, Any]:
     """The phase-results processor implementing a fusion setting on an OpenSearch of `engine_major`."""
     if fusion is Fusion.MINMAX:
         weights = [lexical_weight, 1 - lexical_weight]
