@@ -52,6 +52,10 @@ def train_command(
     taxonomy_run: Annotated[int, typer.Option(help="taxonomy batching: examples of one branch in a row.")] = 8,
     epochs: Annotated[int, typer.Option(help="Epochs.")] = 1,
     batch_size: Annotated[int, typer.Option(help="Batch size.")] = 32,
+    learning_rate: Annotated[float, typer.Option(help="AdamW learning rate.")] = 3e-5,
+    positive_at: Annotated[
+        float, typer.Option(help="Home Depot: mean rating (1-3) from which a judged product is a positive.")
+    ] = 2.5,
     max_steps: Annotated[int, typer.Option(help="Stop after N steps (0: none).")] = 0,
     max_minutes: Annotated[float, typer.Option(help="Stop after N minutes (0: none).")] = 0.0,
     eval_every: Annotated[int, typer.Option(help="Dev evaluation every N steps.")] = 200,
@@ -80,6 +84,7 @@ def train_command(
         raise typer.BadParameter("give exactly one of --store or --home-depot")
     args = TrainingArgs(output_dir=out_dir, sampler=sampler, negatives=negatives, batching=batching,
                         taxonomy_run=taxonomy_run, epochs=epochs, batch_size=batch_size,
+                        learning_rate=learning_rate, positive_at=positive_at,
                         max_steps=max_steps, max_minutes=max_minutes, eval_every=eval_every, seed=seed,
                         eval_products=eval_products, mined_depth=mined_depth, ance_refresh_every=ance_refresh_every,
                         ance_pool=ance_pool, ranking_weight=ranking_weight, template=template,
@@ -134,7 +139,9 @@ def fine_tune(
     else:
         assert home_depot is not None
         products = _catalog(catalog or home_depot / "products.csv.gz", home_depot=True)
-        examples, _ = home_depot_examples(home_depot / "judgments.csv.gz", products, Split.TRAIN, seed)
+        examples, _ = home_depot_examples(
+            home_depot / "judgments.csv.gz", products, Split.TRAIN, seed, positive_at=args.positive_at
+        )
         _, dev = home_depot_examples(home_depot / "judgments.csv.gz", products, Split.DEV, seed)
         source = f"Home Depot {home_depot}"
     template = ProductTextTemplate(args.template)

@@ -77,6 +77,9 @@ class TrainingArgs:
     epochs: int = field(default=1, metadata={"help": "Passes over the training examples."})
     batch_size: int = field(default=32, metadata={"help": "Examples per step (in-batch negatives grow with it)."})
     learning_rate: float = field(default=3e-5, metadata={"help": "AdamW learning rate."})
+    positive_at: float = field(
+        default=2.5, metadata={"help": "Home Depot: the mean rating (1-3) from which a judged product is a positive."}
+    )
     warmup_ratio: float = field(default=0.1, metadata={"help": "Share of steps with a rising learning rate."})
     scale: float = field(default=20.0, metadata={"help": "MultipleNegativesRanking similarity scale."})
     max_seq_length: int = field(default=64, metadata={"help": "Tokens kept per text."})

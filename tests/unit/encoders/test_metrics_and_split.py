@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import csv
+import gzip
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from aisle.product import Product
 from encoders.evaluation import corpus_metrics, ndcg_at, recall_at
 from encoders.training_args import NegativeStrategy, TrainingArgs
-from encoders.training_data import EvalQuery, Split, split_of
+from encoders.training_data import EvalQuery, Split, home_depot_examples, split_of
 
 
 def test_ndcg_matches_a_hand_computed_value() -> None:
@@ -46,3 +50,27 @@ def test_training_args_round_trip_through_json(tmp_path) -> None:  # type: ignor
     args = TrainingArgs(sampler=NegativeStrategy.RANDOM, negatives=4, output_dir=tmp_path / "m")
     args.to_json(tmp_path / "a.json")
     assert TrainingArgs.from_json(tmp_path / "a.json") == args
+
+
+def _train_query(n: int) -> str:
+    return next(q for q in (f"query {i}" for i in range(n, 10_000)) if split_of(q) is Split.TRAIN)
+
+
+def test_home_depot_positives_start_at_the_chosen_rating(tmp_path: Path) -> None:
+    query = _train_query(0)
+    ratings = {"p1": 3.0, "p2": 2.67, "p3": 2.33, "p4": 2.0, "p5": 1.67, "p6": 1.0}
+    judgments = tmp_path / "judgments.csv.gz"
+    with gzip.open(judgments, "wt", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["id", "product_uid", "product_title", "search_term", "relevance"])
+        writer.writerows([n, p, p, query, r] for n, (p, r) in enumerate(ratings.items()))
+    products = {p: Product(id=p, title=f"product {p}") for p in ratings}
+
+    strict, (graded,) = home_depot_examples(judgments, products, Split.TRAIN)
+    loose, _ = home_depot_examples(judgments, products, Split.TRAIN, positive_at=2.0)
+
+    assert sorted(e.positive.id for e in strict) == ["p1", "p2"]
+    assert sorted(e.positive.id for e in loose) == ["p1", "p2", "p3", "p4"]
+    # Products rated 2 or more are never someone's negative, whichever rating makes a positive.
+    assert all(e.relevant_ids == {"p1", "p2", "p3", "p4"} for e in strict + loose)
+    assert graded.grades == {"p1": 2, "p2": 2, "p3": 1, "p4": 1, "p5": 1}
