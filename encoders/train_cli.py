@@ -54,7 +54,8 @@ def train_command(
     batch_size: Annotated[int, typer.Option(help="Batch size.")] = 32,
     learning_rate: Annotated[float, typer.Option(help="AdamW learning rate.")] = 3e-5,
     positive_at: Annotated[
-        float, typer.Option(help="Home Depot: mean rating (1-3) from which a judged product is a positive.")
+        float,
+        typer.Option(min=1.0, max=3.0, help="Home Depot: mean rating (1-3) from which a judged product is a positive."),
     ] = 2.5,
     max_steps: Annotated[int, typer.Option(help="Stop after N steps (0: none).")] = 0,
     max_minutes: Annotated[float, typer.Option(help="Stop after N minutes (0: none).")] = 0.0,
