@@ -47,6 +47,7 @@ def make_client(settings: EngineSettings, url: str | None = None) -> OpenSearch:
         ca_certs=str(settings.ca_certs) if settings.ca_certs else None,
         ssl_show_warn=settings.verify_certs,
         timeout=settings.timeout_s,
+        pool_maxsize=settings.pool_size,
         max_retries=3,
         retry_on_timeout=True,
         serializer=OrjsonSerializer(),

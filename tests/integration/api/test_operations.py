@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -60,6 +61,28 @@ def test_metrics_count_latency_errors_and_cache_hits(api: TestClient) -> None:
     assert 'aisle_errors_total{code="invalid_parameter"}' in text
     hits = next(line for line in text.splitlines() if line.startswith('aisle_cache_hits_total{cache="query_vectors"}'))
     assert float(hits.split()[-1]) >= 1
+
+
+def test_concurrent_searches_reuse_the_clients_open_connections(
+    opensearch: TestEngine, encoder: Encoder, catalog_aliases: IndexerSettings
+) -> None:
+    """Searches running side by side share kept-open connections to OpenSearch instead of opening one each."""
+    client = make_client(EngineSettings(pool_size=4), opensearch.url)
+    app = create_app(api_settings(catalog_aliases), client=client, encoder=encoder)
+
+    def opened() -> int:
+        stats = opensearch.client.nodes.stats(metric="http")
+        return sum(node["http"]["total_opened"] for node in stats["nodes"].values())
+
+    searches = [{"q": q, "mode": mode} for q in ("drill", "bench", "saw", "hose") for mode in ("bm25", "hybrid")] * 25
+    with TestClient(app) as api, ThreadPoolExecutor(4) as threads:
+        before = opened()
+        statuses = list(threads.map(lambda params: api.get("/search", params=params).status_code, searches))
+        after = opened()
+    assert statuses == [200] * len(searches)
+    # Four at a time need at most four connections; with one kept open (opensearch-py's default) this
+    # run opened ~90.
+    assert after - before <= 4
 
 
 @pytest.mark.slow
