@@ -32,9 +32,9 @@ def exported_base_model() -> Path:
     return out
 
 
-def load_encoder(model_dir: Path, backend: Backend) -> Encoder:
-    """The model on one backend."""
-    return _load(EncoderSettings(model_dir=model_dir, backend=backend))
+def load_encoder(model_dir: Path, backend: Backend, threads: int = 0) -> Encoder:
+    """The model on one backend (`threads` as in `EncoderSettings`; 0 = one per usable core)."""
+    return _load(EncoderSettings(model_dir=model_dir, backend=backend, threads=threads))
 
 
 def median(values: list[float]) -> float:

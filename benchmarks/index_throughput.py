@@ -9,21 +9,31 @@ encode-only is read → validate → encode. The segments the load left and the 
 printed too, and the CPU each phase cost per document: the indexer process's own (encoding, bulk
 requests) and OpenSearch's (from `_nodes/stats`), which is what the two share on one machine. It
 needs a running OpenSearch (`aisle opensearch start`, or AISLE_OPENSEARCH_URL).
+
+With `--cores-apart` the benchmark runs on the first core and the managed node on the others, as when
+the engine is a cluster of its own: whether the pipeline keeps the encoder busy when OpenSearch does
+not take its CPU. Both rates are then one core's; the node gets every core back at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import itertools
+import os
 import resource
+import signal
+import sys
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 from opensearchpy import OpenSearch
 from rich.console import Console
 
-from aisle.opensearch import get_engine_settings, make_client
+from aisle.opensearch import EngineSettings, ManagedNode, get_engine_settings, make_client
 from aisle.product import Product
 from benchmarks.common import data_dir, exported_base_model, load_encoder, median, write_result
 from encoders import Backend
@@ -38,12 +48,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--limit", type=int, default=None, help="products per run (default: all 54,667)")
     parser.add_argument("--backend", type=Backend, default=Backend.ONNX_INT8)
+    parser.add_argument("--cores-apart", action="store_true", help="indexer on core 0, the managed node on the rest")
     args = parser.parse_args()
 
     catalog = data_dir() / "home-depot" / "products.csv.gz"
-    encoder = load_encoder(exported_base_model(), args.backend)
+    engine = get_engine_settings()
+    if args.cores_apart:
+        _keep_apart(engine)
+    encoder = load_encoder(exported_base_model(), args.backend, threads=1 if args.cores_apart else 0)
     settings = IndexerSettings(canary_count=0)
-    client = make_client(get_engine_settings())
+    client = make_client(engine)
     store = IndexStore(client, settings)
     console = Console(stderr=True)
 
@@ -99,7 +113,7 @@ def main() -> None:
     encode_only, end_to_end = median(encode_rates), median(e2e_rates)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     path = write_result("index_throughput", {
-        "products": count, "repeat": args.repeat, "backend": args.backend.value,
+        "products": count, "repeat": args.repeat, "backend": args.backend.value, "cores_apart": args.cores_apart,
         "encode_only_docs_per_s": encode_rates, "end_to_end_docs_per_s": e2e_rates,
         "median_encode_only": encode_only, "median_end_to_end": end_to_end, "peak_rss_mib": peak_mib,
         "cpu_ms_per_doc": {"encode_only": encode_cpu, "end_to_end_indexer": e2e_cpu,
@@ -113,6 +127,33 @@ def main() -> None:
     print(f"cpu_ms_per_doc: encode-only {median(encode_cpu):.2f}; end-to-end indexer {median(e2e_cpu):.2f} "
           f"+ OpenSearch {median(engine_cpu):.2f} (medians)")  # fmt: skip
     print(f"results: {path}")
+
+
+def _keep_apart(engine: EngineSettings) -> None:
+    """This process (and the encoder threads it starts later) on core 0, the managed node on the rest."""
+    cores = set(range(os.cpu_count() or 1))
+    if len(cores) < 2:
+        raise SystemExit("--cores-apart needs at least two cores.")
+    _pin_node(engine, cores - {0})
+    # The node gets every core back however the run ends, a `kill` included.
+    atexit.register(_pin_node, engine, cores)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    _pin(os.getpid(), {0})
+
+
+def _pin_node(engine: EngineSettings, cores: set[int]) -> None:
+    state = ManagedNode(engine).running_state()
+    if engine.url or state is None:
+        raise SystemExit("--cores-apart pins the managed node: start it with `aisle opensearch start`.")
+    _pin(state.pid, cores)
+
+
+def _pin(pid: int, cores: set[int]) -> None:
+    # Every thread, since affinity is per thread (numpy's BLAS threads start at import); threads started
+    # later inherit it.
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(ProcessLookupError):
+            os.sched_setaffinity(int(task.name), cores)
 
 
 def _engine_cpu_s(client: OpenSearch) -> float:
