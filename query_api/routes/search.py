@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import ValidationError
 
 from aisle.product import Availability
@@ -60,7 +60,7 @@ def search_get(
     lexical_weight: Annotated[float | None, Query(ge=0, le=1)] = None,
     rank_constant: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     explain: bool = False,
-) -> SearchResponse:
+) -> Response:
     """Search with query parameters (repeat `brand`, `availability` and `facets` for several values)."""
     unknown = sorted(set(request.query_params) - GET_PARAMETERS)
     if unknown:
@@ -77,13 +77,15 @@ def search_get(
 
 
 @router.post("", response_model=SearchResponse, response_model_by_alias=True)
-def search_post(body: SearchRequest, service: SearchServiceDep, metrics: MetricsDep) -> SearchResponse:
+def search_post(body: SearchRequest, service: SearchServiceDep, metrics: MetricsDep) -> Response:
     """Search with a JSON body."""
     return _run(service, metrics, body)
 
 
-def _run(service: SearchServiceDep, metrics: MetricsDep, search: SearchRequest) -> SearchResponse:
+def _run(service: SearchServiceDep, metrics: MetricsDep, search: SearchRequest) -> Response:
     started = time.perf_counter()
     response = service.search(search)
     metrics.latency.labels(mode=response.mode_used.value).observe(time.perf_counter() - started)
-    return response
+    # Serialized here, in the worker thread: returned as a model, FastAPI would validate it again in a
+    # second trip through the thread pool before writing it out.
+    return Response(response.model_dump_json(by_alias=True), media_type="application/json")

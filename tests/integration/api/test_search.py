@@ -178,3 +178,17 @@ def test_post_takes_the_same_search_as_a_json_body(api: TestClient) -> None:
     response = api.post("/search", json=body)
     assert response.status_code == 200, response.text
     assert _ids(response.json()) == _ids(_get(api, q="cordless", size=5, brand=["Ryobi"], price="-150", mode="bm25"))
+
+
+def test_responses_carry_exactly_the_documented_fields(api: TestClient) -> None:
+    """The body is written without FastAPI's response model, so check it against the OpenAPI schema."""
+    schemas = api.get("/openapi.json").json()["components"]["schemas"]
+    documented = set(schemas["SearchResponse"]["properties"])
+    for response in (
+        api.get("/search", params={"q": "bench", "user_id": "gardener", "from": 2, "explain": True}),
+        api.post("/search", json={"q": "bench", "from": 2, "facets": ["brand"]}),
+    ):
+        assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+        body = response.json()
+        assert set(body) == documented and body["from"] == 2
+        assert set(body["hits"][0]) <= set(schemas["Hit"]["properties"])
