@@ -41,7 +41,7 @@ def parse_price(text: str) -> PriceRange:
         ) from exc
 
 
-@router.get("", response_model=SearchResponse, response_model_by_alias=True)
+@router.get("", response_model=SearchResponse)
 def search_get(
     request: Request,
     service: SearchServiceDep,
@@ -76,7 +76,7 @@ def search_get(
     return _run(service, metrics, search)
 
 
-@router.post("", response_model=SearchResponse, response_model_by_alias=True)
+@router.post("", response_model=SearchResponse)
 def search_post(body: SearchRequest, service: SearchServiceDep, metrics: MetricsDep) -> Response:
     """Search with a JSON body."""
     return _run(service, metrics, body)
