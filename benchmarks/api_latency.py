@@ -5,7 +5,9 @@
 
 Needs the Home Depot catalog indexed under alias `products` with the same model
 (`aisle index build --catalog …/products.csv.gz --format home-depot`, AISLE_ENCODER_MODEL_DIR=DIR).
-It starts `aisle serve` itself. Shopper histories do not exist for Home Depot, so the
+It starts `aisle serve` itself, and beside it the forwarding floor (`benchmarks/forwarding_api.py`:
+the API's own stack forwarding the bare BM25 body, so its ratio to bare BM25 is what the Python hop
+alone costs). Shopper histories do not exist for Home Depot, so the
 personalized mode runs over SIMULATED shoppers: each buys 3-20 products judged highly relevant
 (≥ 2.5) for 1-3 seeded random queries; they are written to the `users` alias first.
 
@@ -40,12 +42,13 @@ import psutil
 from aisle.opensearch import get_engine_settings, make_client, resolve_url
 from aisle.opensearch.node import free_port
 from benchmarks.common import data_dir, write_result
+from benchmarks.forwarding_api import bare_bm25_body
 from indexer import IndexerSettings, IndexStore, RejectLog, build_users_index
 from indexer.catalog.reader import RawRow
-from query_api.search import dsl
 
 MODES = ["bm25", "dense", "hybrid", "personalized"]
 BARE = "bare-opensearch-bm25"  # OpenSearch `_search` with the API's BM25 query, no API in between
+FLOOR = "forwarding-floor"  # the same body through uvicorn, FastAPI and opensearch-py, no search logic
 
 
 def simulated_shoppers(judgments: Path, count: int, seed: int) -> list[RawRow]:
@@ -121,23 +124,21 @@ def main() -> None:
     env = {**os.environ, "AISLE_ENCODER_MODEL_DIR": str(args.model), "AISLE_API_USERS_INDEX": "users"}
     if not args.query_cache:
         env["AISLE_ENCODER_QUERY_CACHE_SIZE"] = "0"
+    floor_port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "aisle.cli", "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    api = f"http://127.0.0.1:{port}"
+    floor = subprocess.Popen([sys.executable, "-m", "benchmarks.forwarding_api", "--port", str(floor_port)], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    api, floor_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{floor_port}"
     try:
-        for _ in range(120):
-            try:
-                if httpx.get(f"{api}/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(1)
-        else:
-            raise SystemExit("the API did not become ready; is the Home Depot index built with --model?")
-        results = asyncio.run(measure(args, queries, api, opensearch_url, psutil.Process(server.pid)))
+        _wait_until_ready(f"{api}/ready", "the API; is the Home Depot index built with --model?")
+        _wait_until_ready(f"{floor_url}/search?q=drill", "the forwarding floor; is `products` an alias or index?")
+        servers = {"api": psutil.Process(server.pid), FLOOR: psutil.Process(floor.pid)}
+        results = asyncio.run(measure(args, queries, {"api": api, FLOOR: floor_url}, opensearch_url, servers))
     finally:
-        server.terminate()
-        server.wait()
+        for process in (server, floor):
+            process.terminate()
+            process.wait()
     path = write_result("api_latency", {
         "requests": args.requests, "warmup": args.warmup, "query_cache": args.query_cache,
         "simulated_shoppers": users.users, "results": results,
@@ -146,9 +147,22 @@ def main() -> None:
         bare = min(r["p50_ms"] for r in results if r["config"] == BARE and r["concurrency"] == 4)
         personal = next(r for r in results if r["config"] == "personalized" and r["concurrency"] == 4)
         ratio = personal["p50_ms"] / bare
+        floor_p50 = next(r["p50_ms"] for r in results if r["config"] == FLOOR and r["concurrency"] == 4)
         print(f"personalized_p50_c4: {personal['p50_ms']:.1f} ms ({ratio:.2f}x vs bare BM25 _search, "
               f"its faster pass: {bare:.1f} ms)")  # fmt: skip
+        print(f"forwarding_floor_p50_c4: {floor_p50:.1f} ms ({floor_p50 / bare:.2f}x vs bare BM25 _search)")
     print(f"results: {path}")
+
+
+def _wait_until_ready(url: str, what: str) -> None:
+    for _ in range(120):
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"{url} did not answer 200 within 2 minutes: check {what}")
 
 
 async def _opensearch_cpu_s(client: httpx.AsyncClient, opensearch_url: str) -> float:
@@ -162,8 +176,13 @@ def _process_cpu_s(process: psutil.Process) -> float:
 
 
 async def measure(
-    args: argparse.Namespace, queries: list[str], api: str, opensearch_url: str, server: psutil.Process
+    args: argparse.Namespace,
+    queries: list[str],
+    urls: dict[str, str],
+    opensearch_url: str,
+    servers: dict[str, psutil.Process],
 ) -> list[dict[str, Any]]:
+    """Every configuration at every concurrency; the `api` CPU column is the server that answered it."""
     rng = random.Random(args.seed)
     results = []
     limits = httpx.Limits(max_connections=max(args.concurrency) + 4)
@@ -175,14 +194,15 @@ async def measure(
         for concurrency in args.concurrency:
             # Bare BM25 runs first and again last: on a node started just before, its first pass can still
             # pay for JIT warm-up (once 10.7 ms, 4.2 ms on the next run), which would flatter every ratio.
-            for config in [BARE, *MODES, BARE]:
+            for config in [BARE, FLOOR, *MODES, BARE]:
+                server = servers.get(config, servers["api"])
                 warmup = [
-                    _request(config, warmup_queries[i % len(queries)], args, rng, api, opensearch_url)
+                    _request(config, warmup_queries[i % len(queries)], args, rng, urls, opensearch_url)
                     for i in range(args.warmup)
                 ]
                 await run(warmup, concurrency, client)
                 requests = [
-                    _request(config, queries[i % len(queries)], args, rng, api, opensearch_url)
+                    _request(config, queries[i % len(queries)], args, rng, urls, opensearch_url)
                     for i in range(args.requests)
                 ]
                 cpu_before = (
@@ -211,14 +231,16 @@ async def measure(
 
 
 def _request(
-    config: str, q: str, args: argparse.Namespace, rng: random.Random, api: str, opensearch_url: str
+    config: str, q: str, args: argparse.Namespace, rng: random.Random, urls: dict[str, str], opensearch_url: str
 ) -> tuple[str, dict[str, Any]]:
     if config == BARE:
-        return f"POST {opensearch_url}/products/_search", {"query": dsl.lexical(q, []), "size": 10, **dsl.HIT_FIELDS}
+        return f"POST {opensearch_url}/products/_search", bare_bm25_body(q)
+    if config == FLOOR:
+        return f"GET {urls[FLOOR]}/search", {"q": q}
     params: dict[str, Any] = {"q": q, "mode": config, "size": 10}
     if config == "personalized":
         params["user_id"] = f"sim-{rng.randrange(args.shoppers)}"
-    return f"GET {api}/search", params
+    return f"GET {urls['api']}/search", params
 
 
 if __name__ == "__main__":
