@@ -1,12 +1,10 @@
-"""aisle: personalized hybrid product search on OpenSearch.
+"""The top floor: the `aisle` command and the jobs it runs.
 
-This shared package holds only what the indexer, the query API and the encoders all stand on:
-the root error, the `aisle` command line, and the OpenSearch engine (a managed local node or a
-connection to an existing cluster).
+The command line, `aisle up` (the quickstart), evaluation, the store simulator, and the managed
+OpenSearch node (assembled from Maven Central). Everything here stands on `encoders`, `indexer`,
+`query_api` and the `kernel`; nothing below imports from here.
 """
 
 from __future__ import annotations
 
-from aisle.errors import AisleError
-
-__all__ = ["AisleError"]
+__all__: list[str] = []

@@ -9,15 +9,16 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from aisle.errors import AisleError
+from aisle.engine import ManagedNode, describe, find_java, get_engine_settings, install_distribution
+from aisle.engine.image import build_image, build_python_base_image
 from aisle.evaluation.cli import eval_command
-from aisle.opensearch import ManagedNode, describe, find_java, get_engine_settings, install_distribution, make_client
-from aisle.opensearch.image import build_image, build_python_base_image
 from aisle.quickstart import StackSettings, bring_up, take_down
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders.cli import app as encoders_app
 from encoders.train_cli import train_command
 from indexer.cli import app as index_app
+from kernel.errors import AisleError
+from kernel.opensearch import make_client
 
 __all__ = ["app", "main"]
 

@@ -39,12 +39,14 @@ from typing import Any
 import httpx
 import psutil
 
-from aisle.opensearch import get_engine_settings, make_client, resolve_url
-from aisle.opensearch.node import free_port
+from aisle.engine import get_engine_settings
+from aisle.engine.node import free_port
 from benchmarks.common import data_dir, write_result
 from benchmarks.forwarding_api import bare_bm25_body
-from indexer import IndexerSettings, IndexStore, RejectLog, build_users_index
-from indexer.catalog.reader import RawRow
+from indexer import IndexerSettings, IndexStore, build_users_index
+from kernel.catalog.reader import RawRow
+from kernel.opensearch import make_client, resolve_url
+from kernel.rejects import RejectLog
 
 MODES = ["bm25", "dense", "hybrid", "personalized"]
 BARE = "bare-opensearch-bm25"  # OpenSearch `_search` with the API's BM25 query, no API in between

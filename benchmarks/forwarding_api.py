@@ -19,7 +19,8 @@ import uvicorn
 from fastapi import FastAPI, Query, Response
 from opensearchpy import OpenSearch
 
-from aisle.opensearch import get_engine_settings, make_client
+from aisle.engine import get_engine_settings
+from kernel.opensearch import make_client
 from query_api.search import dsl
 
 

@@ -10,10 +10,11 @@ import argparse
 import statistics
 from pathlib import Path
 
+from aisle.engine import get_engine_settings
 from aisle.evaluation import home_depot_set, ndcg
-from aisle.opensearch import get_engine_settings, make_client
 from benchmarks.common import data_dir, write_result
 from encoders import EncoderSettings, load_encoder
+from kernel.opensearch import make_client
 
 
 def main() -> None:

@@ -33,14 +33,17 @@ from pathlib import Path
 from opensearchpy import OpenSearch
 from rich.console import Console
 
-from aisle.opensearch import EngineSettings, ManagedNode, get_engine_settings, make_client
-from aisle.product import Product
+from aisle.engine import EngineSettings, ManagedNode, get_engine_settings
 from benchmarks.common import data_dir, exported_base_model, load_encoder, median, write_result
 from encoders import Backend
-from indexer import CatalogFormat, IndexerSettings, IndexStore, RejectLog, RowValidator, load_products, read_products
+from indexer import IndexerSettings, IndexStore, load_products
 from indexer.bluegreen import MAPPING
-from indexer.catalog.reader import RawRow
-from mappings import load_mapping
+from kernel.catalog import CatalogFormat, RowValidator, read_products
+from kernel.catalog.reader import RawRow
+from kernel.documents.mappings import load_mapping
+from kernel.opensearch import make_client
+from kernel.product import Product
+from kernel.rejects import RejectLog
 
 
 def main() -> None:

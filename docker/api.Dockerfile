@@ -16,7 +16,7 @@ COPY aisle /src/aisle
 COPY indexer /src/indexer
 COPY query_api /src/query_api
 COPY encoders /src/encoders
-COPY mappings /src/mappings
+COPY kernel /src/kernel
 RUN if [ -f /src/extra-ca.crt ]; then export PIP_CERT=/src/extra-ca.crt; fi \
     && /opt/aisle/bin/pip install --no-cache-dir -c /src/constraints.txt "/src[serve]" \
     && useradd --system --uid 1001 --home-dir /home/aisle --create-home aisle

@@ -5,15 +5,14 @@ AisleError
     ├── ModelNotFoundError      a model directory is missing or incomplete
     ├── TemplateError           a product text template names an unknown field
     ├── ExportError             ONNX export or quantization failed
-    ├── TaxonomyError           a taxonomy file or path is malformed
     └── TrainingDataError       training data is empty or inconsistent
 """
 
 from __future__ import annotations
 
-from aisle.errors import AisleError
+from kernel.errors import AisleError
 
-__all__ = ["EncoderError", "ExportError", "ModelNotFoundError", "TaxonomyError", "TemplateError", "TrainingDataError"]
+__all__ = ["EncoderError", "ExportError", "ModelNotFoundError", "TemplateError", "TrainingDataError"]
 
 
 class EncoderError(AisleError):
@@ -30,10 +29,6 @@ class TemplateError(EncoderError):
 
 class ExportError(EncoderError):
     """Exporting a model to ONNX (or quantizing it) failed."""
-
-
-class TaxonomyError(EncoderError):
-    """A taxonomy source is malformed."""
 
 
 class TrainingDataError(EncoderError):

@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from aisle.product import Product
 from encoders.backends import OnnxTextEncoder, TextEncoder, TorchTextEncoder, Vectors
 from encoders.errors import ModelNotFoundError
 from encoders.export import ONNX_FP32, ONNX_INT8
@@ -19,6 +18,7 @@ from encoders.fingerprint import METADATA_FILE, EncoderFingerprint, weights_dige
 from encoders.settings import Backend, EncoderSettings
 from encoders.text import ProductTextTemplate
 from encoders.user_tower import USER_GATE_FILE, LearnedGate
+from kernel.product import Product
 
 __all__ = ["BASE_MODEL_ID", "Encoder", "base_model_dir", "load_encoder"]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from encoders.taxonomy import CategoryPath, Taxonomy
+from kernel.taxonomy import CategoryPath, Taxonomy
 
 __all__ = ["Assignment", "TaxonomyAssigner", "leaf_text"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-from aisle.product import Product
 from encoders.errors import TemplateError
+from kernel.product import Product
 
 __all__ = ["DEFAULT_TEMPLATE", "ProductTextTemplate"]
 
@@ -29,7 +29,7 @@ class ProductTextTemplate:
         TemplateError: the template names a field products do not have.
 
     Example:
-        >>> from aisle.product import Product
+        >>> from kernel.product import Product
         >>> t = ProductTextTemplate("{title}. {brand}. {leaf}")
         >>> t.render(Product(id="1", title="Hammer Drill", category="Tools > Drills"))
         'Hammer Drill. Drills'

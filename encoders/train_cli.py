@@ -13,7 +13,6 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from aisle.product import Product
 from encoders.errors import TrainingDataError
 from encoders.export import export_model
 from encoders.histories import read_demographics, read_histories
@@ -23,6 +22,7 @@ from encoders.training import CHECKPOINT, TrainingResult, train
 from encoders.training_args import Batching, NegativeStrategy, TowerTargets, TrainingArgs
 from encoders.training_data import Split, home_depot_examples, simulated_store_examples
 from encoders.user_tower_training import train_user_tower
+from kernel.product import Product
 
 __all__ = ["FineTuned", "fine_tune", "train_command"]
 
@@ -31,7 +31,7 @@ err = Console(stderr=True)
 
 
 def _catalog(path: Path, home_depot: bool) -> dict[str, Product]:
-    from indexer.catalog import CatalogFormat, read_products
+    from kernel.catalog import CatalogFormat, read_products
 
     rows = read_products(path, CatalogFormat.HOME_DEPOT if home_depot and path.name == "products.csv.gz" else None)
     return {p.id: p for p in (Product.model_validate(r.fields) for r in rows if r.fields)}

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aisle.product import Product
 from encoders.backends import TorchTextEncoder
 from encoders.errors import TrainingDataError
 from encoders.evaluation import corpus_metrics
@@ -41,6 +40,7 @@ from encoders.text import ProductTextTemplate
 from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
 from encoders.training_data import EvalQuery
 from encoders.user_tower import USER_GATE_FILE, RecencyPoolingTower
+from kernel.product import Product
 
 if TYPE_CHECKING:
     from encoders.histories import Purchase

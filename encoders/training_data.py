@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from aisle.product import Product
 from encoders.errors import TrainingDataError
 from encoders.samplers.base import TrainingExample
+from kernel.product import Product
 
 __all__ = [
     "EvalQuery",

@@ -25,7 +25,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from aisle.product import Product
 from encoders.backends import TorchTextEncoder
 from encoders.errors import TrainingDataError
 from encoders.evaluation import corpus_metrics
@@ -43,6 +42,7 @@ from encoders.training import (
 from encoders.training_args import TowerTargets, TrainingArgs
 from encoders.training_data import EvalQuery
 from encoders.user_tower import USER_GATE_FILE, RecencyPoolingTower, demographic_token
+from kernel.product import Product
 
 __all__ = ["TowerData", "fit_user_tower", "target_matrix", "tower_data", "train_user_tower"]
 

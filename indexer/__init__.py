@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from indexer.bluegreen import BuildReport, build_index, rollback
-from indexer.catalog import CatalogFormat, read_products
 from indexer.errors import IndexerError
 from indexer.guard import check_encoder
 from indexer.incremental import UpdateReport, apply_updates
@@ -11,18 +10,13 @@ from indexer.pipeline import LoadReport, load_products
 from indexer.settings import IndexerSettings, get_indexer_settings
 from indexer.store import IndexStore
 from indexer.users import UsersReport, build_users_index, read_event_file
-from indexer.validation import Rejection, RejectLog, RowValidator
 
 __all__ = [
     "BuildReport",
-    "CatalogFormat",
     "IndexStore",
     "IndexerError",
     "IndexerSettings",
     "LoadReport",
-    "RejectLog",
-    "Rejection",
-    "RowValidator",
     "UpdateReport",
     "UsersReport",
     "apply_updates",
@@ -32,6 +26,5 @@ __all__ = [
     "get_indexer_settings",
     "load_products",
     "read_event_file",
-    "read_products",
     "rollback",
 ]

@@ -14,17 +14,18 @@ from typing import Any
 
 from rich.console import Console
 
-from aisle.product import Product
 from encoders import Encoder
-from indexer.catalog import CatalogFormat, read_products
-from indexer.catalog.counting import count_rows
-from indexer.errors import AliasError, GateError, IndexEngineError, RejectRateError
+from indexer.errors import AliasError, GateError, RejectRateError
 from indexer.pipeline import LoadReport, load_products
 from indexer.progress import indexing_progress
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore
-from indexer.validation import RejectLog
-from mappings import load_mapping
+from kernel.catalog import CatalogFormat, read_products
+from kernel.catalog.counting import count_rows
+from kernel.documents.mappings import load_mapping
+from kernel.errors import EngineError
+from kernel.product import Product
+from kernel.rejects import RejectLog
 
 __all__ = ["BuildReport", "build_index", "new_index_name", "prune", "rollback"]
 
@@ -64,7 +65,7 @@ def build_index(
         CatalogError: the catalog cannot be read.
         RejectRateError: too many rows were rejected (the new index is deleted, the alias untouched).
         GateError: count, bulk failures or canaries are off (the new index is deleted, the alias untouched).
-        IndexEngineError: OpenSearch failed (the alias untouched).
+        EngineError: OpenSearch failed (the alias untouched).
     """
     console = console or Console(stderr=True)
     index = new_index_name(settings.alias)
@@ -105,7 +106,7 @@ def build_index(
         rejects.close()
         # Best effort: with OpenSearch gone the half-built index stays (a later prune removes it),
         # and the original error is the one worth reporting.
-        with contextlib.suppress(IndexEngineError):
+        with contextlib.suppress(EngineError):
             store.delete_index(index)
         raise
     pruned = prune(store, settings.alias, settings.keep_indices)

@@ -8,17 +8,18 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from aisle.opensearch import get_engine_settings, make_client
+from aisle.engine import get_engine_settings
 from encoders import get_encoder_settings, load_encoder
 from indexer.bluegreen import build_index, rollback
-from indexer.catalog import CatalogFormat, read_products
-from indexer.catalog.taxonomy_column import write_taxonomy_column
 from indexer.guard import check_encoder
 from indexer.incremental import apply_updates
 from indexer.settings import IndexerSettings, get_indexer_settings
 from indexer.store import IndexStore
+from indexer.taxonomy_column import write_taxonomy_column
 from indexer.users import build_users_index, read_event_file
-from indexer.validation import RejectLog
+from kernel.catalog import CatalogFormat, read_products
+from kernel.opensearch import make_client
+from kernel.rejects import RejectLog
 
 __all__ = ["app"]
 
@@ -125,8 +126,8 @@ def assign_taxonomy(
     prior_weight: Annotated[float, typer.Option(help="Catalog-prior refinement weight (0: none).")] = 0.04,
 ) -> None:
     """File every product under a taxonomy leaf (title ↔ leaf embedding similarity + catalog prior)."""
-    from encoders.taxonomy import Taxonomy
     from encoders.taxonomy_assignment import TaxonomyAssigner
+    from kernel.taxonomy import Taxonomy
 
     encoder = load_encoder(get_encoder_settings())
     assigner = TaxonomyAssigner(Taxonomy.from_tsv(taxonomy), encoder.encode_texts, prior_weight=prior_weight)

@@ -2,24 +2,23 @@
 
 AisleError
 └── IndexerError
-    ├── CatalogError            the catalog file cannot be read at all
     ├── RejectRateError         too many rows were rejected; nothing went live
     ├── GateError               a pre-swap gate failed; the alias did not move
     ├── AliasError              the alias is missing or points somewhere unexpected
-    ├── FingerprintMismatchError  the index was built with another encoder
-    └── IndexEngineError        OpenSearch refused or could not be reached (translated once, in store.py)
+    └── FingerprintMismatchError  the index was built with another encoder
+
+OpenSearch's own failures are the kernel's `EngineError`s (kernel/errors.py); a catalog that
+cannot be read at all is the kernel's `CatalogError`.
 """
 
 from __future__ import annotations
 
-from aisle.errors import AisleError
+from kernel.errors import AisleError
 
 __all__ = [
     "AliasError",
-    "CatalogError",
     "FingerprintMismatchError",
     "GateError",
-    "IndexEngineError",
     "IndexerError",
     "RejectRateError",
 ]
@@ -27,10 +26,6 @@ __all__ = [
 
 class IndexerError(AisleError):
     """Something about indexing went wrong."""
-
-
-class CatalogError(IndexerError):
-    """The catalog file cannot be read at all (missing, unknown format)."""
 
 
 class RejectRateError(IndexerError):
@@ -47,7 +42,3 @@ class AliasError(IndexerError):
 
 class FingerprintMismatchError(IndexerError):
     """The index's vectors come from another encoder than the one loaded."""
-
-
-class IndexEngineError(IndexerError):
-    """OpenSearch refused a request or could not be reached."""

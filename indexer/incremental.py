@@ -12,12 +12,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from aisle.product import Product
 from encoders import Encoder
-from indexer.catalog.reader import RawRow
-from indexer.documents import commerce_fields, commerce_hash, content_hash, to_document
 from indexer.store import IndexStore
-from indexer.validation import Rejection, RejectLog, RowValidator
+from kernel.catalog.reader import RawRow
+from kernel.catalog.validation import RowValidator
+from kernel.documents.products import commerce_fields, commerce_hash, content_hash, to_document
+from kernel.product import Product
+from kernel.rejects import Rejection, RejectLog
 
 __all__ = ["UpdateReport", "apply_updates"]
 

@@ -17,14 +17,15 @@ from typing import Any
 
 from rich.progress import Progress
 
-from aisle.product import Product
 from encoders import Encoder
-from indexer.catalog.reader import RawRow
-from indexer.documents import to_document
-from indexer.errors import IndexEngineError
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore
-from indexer.validation import Rejection, RejectLog, RowValidator
+from kernel.catalog.reader import RawRow
+from kernel.catalog.validation import RowValidator
+from kernel.documents.products import to_document
+from kernel.errors import EngineUnreachableError
+from kernel.product import Product
+from kernel.rejects import Rejection, RejectLog
 
 __all__ = ["LoadReport", "load_products"]
 
@@ -75,7 +76,7 @@ def load_products(
     """Index every valid row into `index`; every other row goes to `rejects` with its reason.
 
     Raises:
-        IndexEngineError: OpenSearch became unreachable (the load stops at once).
+        EngineUnreachableError: OpenSearch stopped answering (the load stops at once).
     """
     report = LoadReport(index)
     batches: queue.Queue[_Batch | BaseException | object] = queue.Queue(maxsize=settings.pipeline_depth)
@@ -117,7 +118,7 @@ def load_products(
                 )
                 if not isinstance(status, int):
                     # No HTTP status: the node is gone. Stop rather than encode the rest for nothing.
-                    raise IndexEngineError(
+                    raise EngineUnreachableError(
                         f"OpenSearch stopped answering during bulk indexing into {index} ({result.get('error')}); "
                         "the alias was not moved."
                     )

@@ -21,12 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from encoders.user_tower import RecencyPoolingTower
 from indexer.bluegreen import new_index_name, prune
-from indexer.catalog.reader import RawRow, read_rows
-from indexer.errors import AliasError, IndexEngineError, RejectRateError
+from indexer.errors import AliasError, RejectRateError
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore
-from indexer.validation import Rejection, RejectLog
-from mappings import load_mapping
+from kernel.catalog.reader import RawRow, read_rows
+from kernel.documents.mappings import load_mapping
+from kernel.errors import EngineError
+from kernel.rejects import Rejection, RejectLog
 
 __all__ = ["PurchaseEvent", "UsersReport", "build_users_index", "read_event_file"]
 
@@ -121,7 +122,7 @@ def build_users_index(
         report.users = store.count(index)
         store.point_alias(settings.users_index, index)
     except BaseException:
-        with contextlib.suppress(IndexEngineError):
+        with contextlib.suppress(EngineError):
             store.delete_index(index)
         raise
     prune(store, settings.users_index, settings.keep_indices)

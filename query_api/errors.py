@@ -1,4 +1,4 @@
-"""Errors of the query API; each carries its HTTP status and a stable code.
+"""Errors of the query API, and the HTTP answer the API gives to every aisle error.
 
 AisleError
 └── QueryApiError                     (500, internal_error)
@@ -6,29 +6,46 @@ AisleError
     │   ├── UnknownFilterError        (422, unknown_filter_field)
     │   ├── MalformedPriceRangeError  (422, malformed_price_range)
     │   └── QueryTooLongError         (422, query_too_long)
-    ├── UnauthorizedError             (401, invalid_api_key)
-    └── SearchUnavailableError        (503, search_unavailable; sent with Retry-After)
-        └── IndexNotReadyError        (503, index_not_ready)
+    └── UnauthorizedError             (401, invalid_api_key)
+
+OpenSearch's failures arrive as the kernel's `EngineError`s; `ENGINE_ANSWERS` is the API's choice of
+status for each: 503 `search_unavailable` (with Retry-After) when OpenSearch is down, slow, failing or
+refuses the API's credentials, 503 `index_not_ready` when the alias is missing, 500 `internal_error`
+when it refused the request itself (a bug in aisle). `answer_for` finds an error's answer by its MRO,
+the way Starlette finds a handler.
 """
 
 from __future__ import annotations
 
-from aisle.errors import AisleError
+from dataclasses import dataclass
+
+from kernel.errors import (
+    AisleError,
+    EngineAuthError,
+    EngineBusyError,
+    EngineConflictError,
+    EngineError,
+    EngineNotFoundError,
+    EngineRequestError,
+    EngineUnreachableError,
+    NodeNotRunningError,
+)
 
 __all__ = [
-    "IndexNotReadyError",
+    "ENGINE_ANSWERS",
+    "Answer",
     "InvalidParameterError",
     "MalformedPriceRangeError",
     "QueryApiError",
     "QueryTooLongError",
-    "SearchUnavailableError",
     "UnauthorizedError",
     "UnknownFilterError",
+    "answer_for",
 ]
 
 
 class QueryApiError(AisleError):
-    """The root of the API's errors: the one exception handler turns any of them into a JSON answer."""
+    """The root of what the API refuses on its own: the one exception handler answers any of them."""
 
     status_code = 500
     code = "internal_error"
@@ -71,14 +88,30 @@ class UnauthorizedError(QueryApiError):
     code = "invalid_api_key"
 
 
-class SearchUnavailableError(QueryApiError):
-    """OpenSearch is down, slow or refusing; the client should retry later."""
+@dataclass(frozen=True)
+class Answer:
+    """How the API answers an error: HTTP status, stable code, and whether a retry may help."""
 
-    status_code = 503
-    code = "search_unavailable"
+    status: int
+    code: str
+    retry: bool = False
 
 
-class IndexNotReadyError(SearchUnavailableError):
-    """The alias is missing or was built with another encoder."""
+ENGINE_ANSWERS: dict[type[EngineError], Answer] = {
+    EngineError: Answer(500, "internal_error"),
+    EngineUnreachableError: Answer(503, "search_unavailable", retry=True),
+    EngineBusyError: Answer(503, "search_unavailable", retry=True),
+    EngineAuthError: Answer(503, "search_unavailable"),
+    NodeNotRunningError: Answer(503, "search_unavailable", retry=True),
+    EngineNotFoundError: Answer(503, "index_not_ready", retry=True),
+    EngineConflictError: Answer(500, "internal_error"),
+    EngineRequestError: Answer(500, "internal_error"),
+}
+_INTERNAL = Answer(500, "internal_error")
 
-    code = "index_not_ready"
+
+def answer_for(error: AisleError) -> Answer:
+    """The answer to `error`: its own status if the API raised it, else the engine's by the nearest class."""
+    if isinstance(error, QueryApiError):
+        return Answer(error.status_code, error.code)
+    return next((ENGINE_ANSWERS[c] for c in type(error).__mro__ if c in ENGINE_ANSWERS), _INTERNAL)

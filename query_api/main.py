@@ -17,15 +17,16 @@ from fastapi.routing import APIRoute
 from opensearchpy import OpenSearch
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from aisle.opensearch import get_engine_settings, make_client
 from encoders import Encoder, get_encoder_settings, load_encoder
+from kernel.errors import AisleError, EngineError
+from kernel.opensearch import get_connection_settings, make_client
 from query_api.demo import router as demo_router
 from query_api.errors import (
     InvalidParameterError,
     MalformedPriceRangeError,
     QueryApiError,
-    SearchUnavailableError,
     UnknownFilterError,
+    answer_for,
 )
 from query_api.metrics import ApiMetrics
 from query_api.routes import health, search
@@ -57,9 +58,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             app.state.search.prepare()
-        except SearchUnavailableError as exc:
+        except EngineError as exc:
             # Start anyway: /ready says why, and searches retry the set-up once OpenSearch is back.
-            log.warning(json.dumps({"event": "startup_deferred", "reason": exc.message}))
+            log.warning(json.dumps({"event": "startup_deferred", "reason": str(exc)}))
         yield
 
     app = FastAPI(
@@ -69,7 +70,7 @@ def create_app(
         generate_unique_id_function=_operation_id,
         lifespan=lifespan,
     )
-    engine = get_engine_settings().model_copy(update={"timeout_s": settings.timeout_s})
+    engine = get_connection_settings().model_copy(update={"timeout_s": settings.timeout_s})
     backend = SearchBackend(client or make_client(engine))
     encoder = encoder or load_encoder(get_encoder_settings())
     profiles = ProfileCache(backend, settings.users_index, settings.user_cache_ttl_s, settings.user_cache_size)
@@ -96,16 +97,16 @@ def create_app(
 
 
 def _install_error_handling(app: FastAPI, metrics: ApiMetrics) -> None:
-    def respond(request: Request, error: QueryApiError) -> JSONResponse:
-        metrics.errors.labels(code=error.code).inc()
-        headers = (
-            {"Retry-After": str(app.state.settings.retry_after_s)} if isinstance(error, SearchUnavailableError) else {}
-        )
-        body = {"error": {"code": error.code, "message": error.message, "field": error.field}}
-        return JSONResponse(body, status_code=error.status_code, headers=headers)
+    def respond(request: Request, error: AisleError) -> JSONResponse:
+        answer = answer_for(error)
+        metrics.errors.labels(code=answer.code).inc()
+        headers = {"Retry-After": str(app.state.settings.retry_after_s)} if answer.retry else {}
+        field = error.field if isinstance(error, QueryApiError) else None
+        body = {"error": {"code": answer.code, "message": str(error), "field": field}}
+        return JSONResponse(body, status_code=answer.status, headers=headers)
 
     async def on_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, QueryApiError)
+        assert isinstance(exc, AisleError)
         return respond(request, exc)
 
     async def on_invalid(request: Request, exc: Exception) -> JSONResponse:
@@ -113,7 +114,7 @@ def _install_error_handling(app: FastAPI, metrics: ApiMetrics) -> None:
         assert isinstance(exc, RequestValidationError)
         return respond(request, _as_api_error(exc))
 
-    app.add_exception_handler(QueryApiError, on_error)
+    app.add_exception_handler(AisleError, on_error)
     app.add_exception_handler(RequestValidationError, on_invalid)
 
 

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from aisle.product import Availability
+from kernel.product import Availability
 
 __all__ = [
     "Facet",

@@ -11,26 +11,22 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from aisle.errors import AisleError
+from aisle.engine import get_engine_settings
+from aisle.errors import EvalGateError
 from aisle.evaluation.datasets import EvalSet, home_depot_set, simulated_set, trec_set
 from aisle.evaluation.gate import regressions
 from aisle.evaluation.harness import evaluate, score
 from aisle.evaluation.report import write_report
 from aisle.evaluation.systems import SYSTEMS
-from aisle.opensearch import get_engine_settings
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import BASE_MODEL_ID, base_model_dir, export_model
 from encoders.text import ProductTextTemplate
 from encoders.training_data import Split
 
-__all__ = ["EvalGateError", "eval_command"]
+__all__ = ["eval_command"]
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True)
-
-
-class EvalGateError(AisleError):
-    """A metric fell below its baseline by more than the tolerance."""
 
 
 class Dataset(StrEnum):

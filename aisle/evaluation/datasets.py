@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from encoders.training_data import Split, home_depot_grades, read_qrels, split_of
-from indexer import CatalogFormat
+from kernel.catalog import CatalogFormat
 
 __all__ = ["EvalSet", "JudgedQuery", "home_depot_segments", "home_depot_set", "simulated_set", "trec_set"]
 

@@ -12,16 +12,18 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 
-from aisle.digest import file_digest
+from aisle.engine import EngineSettings
 from aisle.evaluation.datasets import EvalSet, JudgedQuery
 from aisle.evaluation.metrics import RECALL_CUTOFFS, query_metrics, recall, relevant_set
 from aisle.evaluation.statistics import bootstrap_ci, paired_p_value
 from aisle.evaluation.systems import SYSTEMS, ModelRole, System
-from aisle.opensearch import EngineSettings, make_client
 from encoders import Encoder, EncoderSettings, load_encoder
-from indexer import IndexerSettings, IndexStore, RejectLog
+from indexer import IndexerSettings, IndexStore
 from indexer.bluegreen import build_index
 from indexer.users import build_users_index, read_event_file
+from kernel.digest import file_digest
+from kernel.opensearch import make_client
+from kernel.rejects import RejectLog
 from query_api.schemas import SearchRequest
 from query_api.search import ProfileCache, SearchBackend, SearchService
 from query_api.settings import QueryApiSettings

@@ -8,8 +8,7 @@ skips every step whose inputs (file digests, settings, model fingerprint) have n
 
 from __future__ import annotations
 
-from aisle.quickstart.api_process import ApiStartError
 from aisle.quickstart.settings import StackSettings
 from aisle.quickstart.stack import StackReport, StepReport, bring_up, take_down
 
-__all__ = ["ApiStartError", "StackReport", "StackSettings", "StepReport", "bring_up", "take_down"]
+__all__ = ["StackReport", "StackSettings", "StepReport", "bring_up", "take_down"]

@@ -11,13 +11,9 @@ from pathlib import Path
 
 import httpx
 
-from aisle.errors import AisleError
+from aisle.errors import ApiStartError
 
-__all__ = ["ApiStartError", "api_is_ready", "is_api_process", "start_api", "stop_api"]
-
-
-class ApiStartError(AisleError):
-    """The API process exited or did not become ready."""
+__all__ = ["api_is_ready", "is_api_process", "start_api", "stop_api"]
 
 
 def api_is_ready(url: str) -> bool:

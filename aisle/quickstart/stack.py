@@ -9,9 +9,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from aisle.digest import file_digest
-from aisle.opensearch import EngineSettings, ManagedNode, make_client, resolve_url
-from aisle.opensearch.node import free_port
+from aisle.engine import EngineSettings, ManagedNode
+from aisle.engine.node import free_port
 from aisle.quickstart.api_process import api_is_ready, is_api_process, start_api, stop_api
 from aisle.quickstart.settings import StackSettings
 from aisle.quickstart.state import StackState
@@ -20,9 +19,13 @@ from encoders import BASE_MODEL_ID, base_model_dir, export_model, get_encoder_se
 from encoders.text import ProductTextTemplate
 from encoders.train_cli import fine_tune
 from encoders.training_args import TrainingArgs
-from indexer import CatalogFormat, IndexerSettings, IndexStore, RejectLog, get_indexer_settings
+from indexer import IndexerSettings, IndexStore, get_indexer_settings
 from indexer.bluegreen import build_index
 from indexer.users import build_users_index, read_event_file
+from kernel.catalog import CatalogFormat
+from kernel.digest import file_digest
+from kernel.opensearch import make_client, resolve_url
+from kernel.rejects import RejectLog
 
 __all__ = ["StackReport", "StepReport", "bring_up", "take_down"]
 

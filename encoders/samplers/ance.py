@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from aisle.product import Product
 from encoders.samplers.base import NegativeSampler, TrainingExample
+from kernel.product import Product
 
 __all__ = ["AnceSampler"]
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from aisle.product import Product
+from kernel.product import Product
 
 __all__ = ["NegativeSampler", "TrainingExample"]
 

@@ -40,7 +40,7 @@ class RandomBatches(BatchPlanner):
     """Shuffled batches.
 
     Example:
-        >>> from aisle.product import Product
+        >>> from kernel.product import Product
         >>> a, b = Product(id="a", title="Bench"), Product(id="b", title="Chair")
         >>> batches = RandomBatches().plan([TrainingExample("bench", a), TrainingExample("seat", a),
         ...                                 TrainingExample("chair", b)], size=2, rng=random.Random(0))
@@ -70,7 +70,7 @@ class TaxonomyBatches(BatchPlanner):
         run: Consecutive examples of one branch per batch; the batch size is the most (all one branch).
 
     Example:
-        >>> from aisle.product import Product
+        >>> from kernel.product import Product
         >>> products = [Product(id=f"{kind}{n}", title=kind, category=f"Tools > {kind}")
         ...             for kind in ("saw", "drill") for n in range(4)]
         >>> examples = [TrainingExample(p.id, p) for p in products]

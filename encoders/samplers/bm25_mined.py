@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from aisle.product import Product
 from encoders.samplers.base import NegativeSampler, TrainingExample
+from kernel.product import Product
 
 __all__ = ["BM25Sampler"]
 
@@ -26,7 +26,7 @@ class BM25Sampler(NegativeSampler):
         depth: How many top BM25 results a negative is drawn from.
 
     Example:
-        >>> from aisle.product import Product
+        >>> from kernel.product import Product
         >>> catalog = [Product(id="a", title="Outdoor bench"), Product(id="b", title="Vanity bench"),
         ...            Product(id="c", title="Cordless drill")]
         >>> s = BM25Sampler(catalog, lambda p: p.title, seed=0)

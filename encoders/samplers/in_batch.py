@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aisle.product import Product
 from encoders.samplers.base import NegativeSampler, TrainingExample
+from kernel.product import Product
 
 __all__ = ["InBatchSampler"]
 
@@ -14,7 +14,7 @@ class InBatchSampler(NegativeSampler):
     """No extra negatives; MultipleNegativesRanking loss supplies the batch's own.
 
     Example:
-        >>> from aisle.product import Product
+        >>> from kernel.product import Product
         >>> InBatchSampler().sample([TrainingExample("drill", Product(id="1", title="Drill"))], k=3)
         [[]]
     """

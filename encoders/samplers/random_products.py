@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aisle.product import Product
 from encoders.samplers.base import NegativeSampler, TrainingExample
+from kernel.product import Product
 
 __all__ = ["RandomSampler"]
 
@@ -19,7 +19,7 @@ class RandomSampler(NegativeSampler):
         seed: Random seed.
 
     Example:
-        >>> from aisle.product import Product
+        >>> from kernel.product import Product
         >>> catalog = [Product(id=str(i), title=f"P{i}") for i in range(5)]
         >>> s = RandomSampler(catalog, seed=1)
         >>> [len(n) for n in s.sample([TrainingExample("p", catalog[0], frozenset({"0"}))], k=2)]

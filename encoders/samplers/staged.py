@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aisle.product import Product
 from encoders.errors import TrainingDataError
 from encoders.samplers.base import NegativeSampler, TrainingExample
+from kernel.product import Product
 
 __all__ = ["CLICKED", "PURCHASED", "RANDOM", "SHOWN", "StagedSampler"]
 
@@ -33,7 +33,7 @@ class StagedSampler(NegativeSampler):
         TrainingDataError: from `sample`, when no example carries a logged result page.
 
     Example:
-        >>> from aisle.product import Product
+        >>> from kernel.product import Product
         >>> catalog = [Product(id=i, title=i) for i in "abcd"]
         >>> s = StagedSampler(catalog, seed=0, random_share=0.0)
         >>> e = TrainingExample("q", catalog[0], shown=("a", "b", "c"), clicked=frozenset({"a", "b"}))

@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from aisle.product import Product
 from encoders.samplers.base import NegativeSampler, TrainingExample
-from encoders.taxonomy import CategoryPath, Taxonomy
+from kernel.product import Product
+from kernel.taxonomy import CategoryPath, Taxonomy
 
 __all__ = ["TaxonomySampler"]
 
@@ -30,7 +30,7 @@ class TaxonomySampler(NegativeSampler):
         min_branch: Fewest candidate products a level needs before it is used.
 
     Example:
-        >>> from aisle.product import Product
+        >>> from kernel.product import Product
         >>> catalog = [Product(id="a", title="Miter saw", category="Tools > Saws > Miter"),
         ...            Product(id="b", title="Jigsaw", category="Tools > Saws > Jig"),
         ...            Product(id="c", title="Drill", category="Tools > Drills > Cordless")]

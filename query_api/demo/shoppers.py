@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from query_api.errors import IndexNotReadyError
+from kernel.errors import EngineNotFoundError
 from query_api.search import SearchBackend, dsl
 
 __all__ = ["Shopper", "list_shoppers"]
@@ -34,7 +34,7 @@ def list_shoppers(backend: SearchBackend, users_index: str, products: str, count
     try:
         rows = _users(backend, users_index, {"match_all": {}}, frequent)
         rows += _users(backend, users_index, {"range": {"purchases": {"gte": 1, "lte": 4}}}, count - frequent)
-    except IndexNotReadyError:
+    except EngineNotFoundError:
         return []
     bought = sorted({pid for row in rows for pid in row["products"]})
     categories = _categories(backend, products, bought)

@@ -6,8 +6,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from kernel.errors import EngineError
 from query_api.deps import MetricsDep, SettingsDep
-from query_api.errors import QueryApiError
 
 __all__ = ["router"]
 
@@ -29,8 +29,8 @@ def ready(request: Request, settings: SettingsDep) -> JSONResponse:
     try:
         checks["opensearch"] = "ok" if backend.ping() else "unreachable"
         found = backend.alias_meta(settings.alias) if checks["opensearch"] == "ok" else None
-    except QueryApiError as exc:
-        checks["opensearch"], found = f"error: {exc.message}", None
+    except EngineError as exc:
+        checks["opensearch"], found = f"error: {exc}", None
     if found is None:
         checks["alias"] = f"alias {settings.alias!r} not found" if checks["opensearch"] == "ok" else "unknown"
         checks["encoder"] = "unknown"

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import ValidationError
 
-from aisle.product import Availability
+from kernel.product import Availability
 from query_api.deps import MetricsDep, SearchServiceDep, require_api_key
 from query_api.errors import MalformedPriceRangeError, UnknownFilterError
 from query_api.schemas import Facet, Fusion, Mode, PriceRange, SearchFilters, SearchRequest, SearchResponse

@@ -93,7 +93,7 @@ class SearchService:
         Runs at start-up and again before the first hybrid search if OpenSearch was down then.
 
         Raises:
-            SearchUnavailableError: OpenSearch is not reachable.
+            EngineError: OpenSearch is not reachable.
         """
         settings = self._settings
         in_opensearch = settings.fusion_in_opensearch
@@ -117,7 +117,7 @@ class SearchService:
 
         Raises:
             InvalidParameterError: bounds exceeded (size, from, query length).
-            SearchUnavailableError: OpenSearch is down or slow.
+            EngineError: OpenSearch is down, slow or refusing.
         """
         started = time.perf_counter()
         self._check(request)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from aisle.opensearch import describe
+from aisle.engine import describe
 from query_api.schemas import Fusion
 from query_api.search.backend import SearchBackend
 from query_api.search.service import pipeline_processor

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from aisle.cli import app
+from aisle.engine import EngineSettings, get_engine_settings
 from aisle.evaluation import evaluate, score, simulated_set, write_report
-from aisle.opensearch import EngineSettings, get_engine_settings
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import EncoderSettings, load_encoder
 from query_api import create_app

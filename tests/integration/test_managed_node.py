@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from aisle.opensearch import EngineSettings, ManagedNode, make_client
-from aisle.opensearch.errors import NodeFailedError, PortBusyError
-from aisle.opensearch.node import free_port
+from aisle.engine import EngineSettings, ManagedNode
+from aisle.engine.node import free_port
+from aisle.errors import NodeFailedError, PortBusyError
+from kernel.opensearch import make_client
 from tests.support.engine import TestEngine
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

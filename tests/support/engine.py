@@ -22,10 +22,11 @@ import httpx
 from opensearchpy import OpenSearch
 from rich.console import Console
 
-from aisle.opensearch import EngineSettings, ManagedNode, find_java, install_distribution, make_client
-from aisle.opensearch.health import wait_until_green
-from aisle.opensearch.image import build_image
-from aisle.opensearch.node import free_port
+from aisle.engine import EngineSettings, ManagedNode, find_java, install_distribution
+from aisle.engine.health import wait_until_green
+from aisle.engine.image import build_image
+from aisle.engine.node import free_port
+from kernel.opensearch import make_client
 
 __all__ = ["TestEngine", "start_engine"]
 

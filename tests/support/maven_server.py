@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from aisle.opensearch.maven import Artifact
+from aisle.engine.maven import Artifact
 
 __all__ = ["publish", "serve_directory"]
 

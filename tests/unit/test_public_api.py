@@ -7,7 +7,7 @@ import types
 import pytest
 
 
-@pytest.mark.parametrize("name", ["aisle", "aisle.opensearch", "indexer", "query_api", "encoders"])
+@pytest.mark.parametrize("name", ["aisle", "aisle.engine", "indexer", "query_api", "encoders"])
 def test_package_exports_exactly_its_public_names(name: str) -> None:
     package = importlib.import_module(name)
     public = sorted(

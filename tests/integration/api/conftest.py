@@ -10,8 +10,9 @@ from fastapi.testclient import TestClient
 from rich.console import Console
 
 from encoders import Encoder
-from indexer import IndexerSettings, IndexStore, RejectLog, build_index, build_users_index
-from indexer.catalog.reader import RawRow
+from indexer import IndexerSettings, IndexStore, build_index, build_users_index
+from kernel.catalog.reader import RawRow
+from kernel.rejects import RejectLog
 from query_api import QueryApiSettings, create_app
 from tests.support.catalogs import PRODUCTS, write_jsonl
 from tests.support.engine import TestEngine

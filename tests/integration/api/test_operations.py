@@ -14,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from aisle.opensearch import EngineSettings, ManagedNode, make_client
+from aisle.engine import EngineSettings, ManagedNode
 from encoders import Encoder, EncoderFingerprint
 from encoders.loading import Encoder as EncoderClass
 from indexer import IndexerSettings, IndexStore, build_index
+from kernel.opensearch import make_client
 from query_api import create_app
 from tests.integration.api.conftest import api_settings
 from tests.support.catalogs import PRODUCTS, write_jsonl

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from aisle.product import Product
 from encoders import Encoder
 from encoders.user_tower import LearnedGate
 from indexer import IndexerSettings
+from kernel.product import Product
 from query_api import create_app
 from tests.integration.api.conftest import api_settings
 from tests.support.catalogs import PRODUCTS

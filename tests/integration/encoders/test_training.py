@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from aisle.product import Product
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import EncoderSettings, ProductTextTemplate, base_model_dir, export_model, load_encoder
 from encoders.histories import Purchase, read_histories
@@ -16,6 +15,7 @@ from encoders.train_cli import _search_time
 from encoders.training import CHECKPOINT, train
 from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
 from encoders.training_data import EvalQuery, Split, simulated_store_examples
+from kernel.product import Product
 
 pytestmark = pytest.mark.slow
 

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from aisle.opensearch import EngineSettings, ManagedNode, make_client
+from aisle.engine import EngineSettings, ManagedNode
 from encoders import Encoder
 from indexer import IndexerSettings, IndexStore, build_index
-from indexer.errors import IndexEngineError
+from kernel.errors import EngineUnreachableError
+from kernel.opensearch import make_client
 from tests.support.catalogs import PRODUCTS, write_jsonl
 from tests.support.faults import ClientWrapper
 
@@ -46,7 +47,7 @@ def test_a_node_stopped_mid_build_fails_cleanly_and_the_alias_survives(encoder: 
         live = build_index(store, encoder, write_jsonl(tmp_path / "v1.jsonl", PRODUCTS[:10]), settings, console=quiet)
 
         failing = StopsTheNode(make_client(EngineSettings(), url), node)
-        with pytest.raises(IndexEngineError, match="the alias was not moved"):
+        with pytest.raises(EngineUnreachableError, match="the alias was not moved"):
             build_index(IndexStore(failing, settings), encoder, write_jsonl(tmp_path / "v2.jsonl", PRODUCTS), settings,
                         console=quiet)  # fmt: skip
         assert failing.bulk_calls == 2, "the build stops at the first chunk the node could not take"

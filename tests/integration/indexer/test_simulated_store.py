@@ -10,7 +10,8 @@ from rich.console import Console
 
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import Encoder
-from indexer import IndexerSettings, IndexStore, RejectLog, build_index, build_users_index, read_event_file
+from indexer import IndexerSettings, IndexStore, build_index, build_users_index, read_event_file
+from kernel.rejects import RejectLog
 
 
 def test_a_simulated_store_indexes_with_its_shoppers(

@@ -11,8 +11,10 @@ from opensearchpy.exceptions import TransportError
 from rich.console import Console
 
 from encoders import Encoder
-from indexer import IndexerSettings, IndexStore, RejectLog, apply_updates, build_index, build_users_index, read_products
-from indexer.catalog.reader import RawRow
+from indexer import IndexerSettings, IndexStore, apply_updates, build_index, build_users_index
+from kernel.catalog import read_products
+from kernel.catalog.reader import RawRow
+from kernel.rejects import RejectLog
 from tests.support.catalogs import PRODUCTS, write_jsonl
 from tests.support.faults import ClientWrapper
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from aisle.opensearch import EngineSettings
+from aisle.engine import EngineSettings
 from aisle.quickstart import StackReport, StackSettings, bring_up, take_down
 from indexer import get_indexer_settings
 from tests.support.engine import TestEngine

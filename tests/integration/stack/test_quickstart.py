@@ -10,7 +10,7 @@ import httpx
 import pytest
 from rich.console import Console
 
-from aisle.opensearch import EngineSettings
+from aisle.engine import EngineSettings
 from aisle.quickstart import StackSettings, bring_up, take_down
 from aisle.quickstart.api_process import is_api_process
 from aisle.quickstart.stack import CURRENT

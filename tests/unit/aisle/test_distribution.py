@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from aisle.opensearch.distribution import _runtime_dependencies, open_repository, resolve_version
-from aisle.opensearch.errors import VersionNotFoundError
-from aisle.opensearch.maven import Artifact, MavenRepository
-from aisle.opensearch.settings import EngineSettings
+from aisle.engine.distribution import _runtime_dependencies, open_repository, resolve_version
+from aisle.engine.maven import Artifact, MavenRepository
+from aisle.engine.settings import EngineSettings
+from aisle.errors import VersionNotFoundError
 from tests.support.maven_server import publish, serve_directory
 
 MODULE_ARTIFACTS = ["lang-painless", "analysis-common", "reindex-client", "mapper-extras-client"]

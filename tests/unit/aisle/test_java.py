@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from aisle.opensearch import java as java_module
-from aisle.opensearch.errors import JavaNotFoundError
-from aisle.opensearch.java import JavaRuntime, find_java, java_major_version, jvm_options_for
-from aisle.opensearch.settings import EngineSettings
+from aisle.engine import java as java_module
+from aisle.engine.java import JavaRuntime, find_java, java_major_version, jvm_options_for
+from aisle.engine.settings import EngineSettings
+from aisle.errors import JavaNotFoundError
 
 OPENSEARCH_2 = {"version_line": "2.19"}
 OPENSEARCH_3 = {"version_line": "3.6"}

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from aisle.opensearch.errors import ChecksumError, DownloadError
-from aisle.opensearch.maven import Artifact, MavenRepository
+from aisle.engine.maven import Artifact, MavenRepository
+from aisle.errors import ChecksumError, DownloadError
 from tests.support.maven_server import publish, serve_directory
 
 JAR = Artifact("org.example", "thing", "1.2.3")

@@ -5,8 +5,8 @@ import random
 
 import pytest
 
-from aisle.product import Product
 from encoders.samplers import BatchPlanner, RandomBatches, TaxonomyBatches, TrainingExample
+from kernel.product import Product
 
 PARENTS = {"Saws": ["Miter", "Table", "Jig", "Band"], "Drills": ["Hammer", "Press"], "Benches": ["Garden", "Vanity"]}
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import random
 
-from aisle.product import Product
 from encoders.training import dev_corpus
 from encoders.training_data import EvalQuery
+from kernel.product import Product
 
 
 def test_a_sampleddev_corpus_keeps_every_judged_product_and_is_seeded() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from aisle.product import Product
 from encoders.evaluation import corpus_metrics, ndcg_at, recall_at
 from encoders.training_args import NegativeStrategy, TrainingArgs
 from encoders.training_data import EvalQuery, Split, home_depot_examples, split_of
+from kernel.product import Product
 
 
 def test_ndcg_matches_a_hand_computed_value() -> None:

@@ -5,10 +5,10 @@ from collections.abc import Sequence
 import numpy as np
 import pytest
 
-from aisle.product import Product
 from encoders.errors import TrainingDataError
 from encoders.samplers import AnceSampler, BM25Sampler, StagedSampler, TrainingExample
 from encoders.samplers.staged import CLICKED, RANDOM, SHOWN
+from kernel.product import Product
 
 CATALOG = [
     Product(id="outdoor", title="Cedar outdoor bench"),

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from aisle.product import Product
 from encoders.samplers import InBatchSampler, RandomSampler, TaxonomySampler, TrainingExample
-from encoders.taxonomy import Taxonomy
+from kernel.product import Product
+from kernel.taxonomy import Taxonomy
 
 
 def _catalog() -> list[Product]:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from aisle.product import Product
 from encoders.errors import TemplateError
 from encoders.text import ProductTextTemplate
+from kernel.product import Product
 
 DRILL = Product(
     id="1", title="Hammer Drill", brand="Bosch", category="Tools > Power Tools > Drills", attributes={"voltage": "18V"}

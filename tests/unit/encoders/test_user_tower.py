@@ -135,10 +135,10 @@ def test_tower_targets_are_the_purchase_plus_judged_or_clicked_products(
     targets: str, expected: list[list[int]]
 ) -> None:
     pytest.importorskip("torch")
-    from aisle.product import Product
     from encoders.samplers import TrainingExample
     from encoders.training_args import TowerTargets
     from encoders.user_tower_training import target_matrix
+    from kernel.product import Product
 
     products = [Product(id=i, title=f"bench {i}") for i in ("p0", "p1", "p2", "p3")]
     examples = [

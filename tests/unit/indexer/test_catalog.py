@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.catalog import CatalogFormat, read_products
-from indexer.catalog.adapters import detect_format
-from indexer.catalog.counting import count_rows
-from indexer.errors import CatalogError
+from kernel.catalog import CatalogFormat, read_products
+from kernel.catalog.counting import count_rows
+from kernel.catalog.formats import detect_format
+from kernel.errors import CatalogError
 
 
 def _lines(path: Path) -> list[tuple[int, dict | None, str | None]]:

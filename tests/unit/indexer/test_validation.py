@@ -3,10 +3,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aisle.product import Product
-from indexer.catalog.reader import RawRow
-from indexer.documents import commerce_hash, content_hash
-from indexer.validation import Rejection, RejectLog, RowValidator
+from kernel.catalog.reader import RawRow
+from kernel.catalog.validation import RowValidator
+from kernel.documents.products import commerce_hash, content_hash
+from kernel.product import Product
+from kernel.rejects import Rejection, RejectLog
 
 
 def _check(fields: dict | None, problem: str | None = None, code: str | None = None) -> Product | Rejection:

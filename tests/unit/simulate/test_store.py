@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from aisle.product import Product
 from aisle.simulate import StoreConfig, simulate, write_store
 from aisle.simulate.taxonomy import load_leaves, singular
+from kernel.product import Product
 
 SMALL = StoreConfig(products=3000, shoppers=200, seed=7)
 

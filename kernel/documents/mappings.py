@@ -1,4 +1,4 @@
-"""Versioned index bodies (settings + mappings), kept as JSON and filled in by code.
+"""Versioned index bodies (settings + mappings), kept as JSON beside this module and filled in by code.
 
 A value written as `"{{name}}"` in a mapping file is a placeholder: `load_mapping` replaces it with
 the value given for `name` (any JSON type), and refuses to return a body with one left unfilled.
@@ -26,7 +26,7 @@ def load_mapping(name: str, **values: Any) -> dict[str, Any]:
     Raises:
         MissingPlaceholderError: a placeholder has no value in `values`.
     """
-    text = resources.files(__name__).joinpath(f"{name}.json").read_text(encoding="utf-8")
+    text = resources.files("kernel.documents").joinpath(f"{name}.json").read_text(encoding="utf-8")
     body: dict[str, Any] = _fill(json.loads(text), values, name)
     return body
 

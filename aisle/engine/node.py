@@ -1,7 +1,8 @@
 """A managed single-node OpenSearch on 127.0.0.1: start, stop and inspect it.
 
-Everything the node writes lives in one directory (`node_dir`): its config copy, data, logs and a
-`node.json` that records the running process, so a later `aisle` invocation finds it again. The
+Everything the node writes lives in one directory (`node_dir`): its config copy, data, logs and the
+address card (`kernel.opensearch.node_card`) that records the running process, so a later `aisle`
+invocation, or a client, finds it again. The
 data directory survives restarts. OpenSearch refuses to run as root, so when aisle runs as root the
 node runs as an unprivileged system user that owns `node_dir`.
 """
@@ -17,35 +18,21 @@ import socket
 import subprocess
 import time
 from collections import deque
-from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from rich.console import Console
 
-from aisle.opensearch.distribution import Distribution, install_distribution
-from aisle.opensearch.errors import EngineError, PortBusyError
-from aisle.opensearch.health import wait_until_green
-from aisle.opensearch.java import JavaRuntime, find_java, jvm_options_for
-from aisle.opensearch.settings import NODE_TUNING, EngineSettings
+from aisle.engine.distribution import Distribution, install_distribution
+from aisle.engine.health import wait_until_green
+from aisle.engine.java import JavaRuntime, find_java, jvm_options_for
+from aisle.engine.settings import NODE_TUNING, EngineSettings
+from aisle.errors import NodeError, PortBusyError
+from kernel.opensearch.node_card import NodeState, forget_node, read_node_state, write_node_state
 
-__all__ = ["ManagedNode", "NodeState", "free_port"]
+__all__ = ["ManagedNode", "free_port"]
 
-_STATE_FILE = "node.json"
-_MAIN_CLASS = "org.opensearch.bootstrap.OpenSearch"
 _PREFERRED_PORT = 9200
 _STOP_GRACE_S = 30.0
-
-
-@dataclass(frozen=True)
-class NodeState:
-    """What a started node left behind so that later commands can find it."""
-
-    pid: int
-    url: str
-    http_port: int
-    transport_port: int
-    version: str
-    home: str
 
 
 class ManagedNode:
@@ -69,16 +56,8 @@ class ManagedNode:
         return self.node_dir / "logs" / "console.log"
 
     def running_state(self) -> NodeState | None:
-        """The state of the node if its process is alive, else None (a stale state file is removed)."""
-        state_file = self.node_dir / _STATE_FILE
-        try:
-            state = NodeState(**json.loads(state_file.read_text()))
-        except (OSError, ValueError, TypeError):
-            return None
-        if _is_opensearch_process(state.pid):
-            return state
-        state_file.unlink(missing_ok=True)
-        return None
+        """The state of the node if its process is alive, else None (a stale card is removed)."""
+        return read_node_state(self.node_dir)
 
     def start(self, console: Console | None = None) -> NodeState:
         """Start the node (assembling the distribution first if needed) and wait until it is green.
@@ -109,14 +88,14 @@ class ManagedNode:
             distribution.version,
             str(distribution.home),
         )
-        (self.node_dir / _STATE_FILE).write_text(json.dumps(asdict(state), indent=2))
+        write_node_state(self.node_dir, state)
         try:
             wait_until_green(state.url, self._settings.start_timeout_s, process.poll, str(self.log_path), self.log_tail)
         except BaseException:
             self._terminate(process.pid)
             process.wait()
             self._process = None
-            (self.node_dir / _STATE_FILE).unlink(missing_ok=True)
+            forget_node(self.node_dir)
             raise
         return state
 
@@ -129,7 +108,7 @@ class ManagedNode:
         if self._process is not None:
             self._process.wait()
             self._process = None
-        (self.node_dir / _STATE_FILE).unlink(missing_ok=True)
+        forget_node(self.node_dir)
         return True
 
     def log_tail(self, lines: int = 40) -> str:
@@ -211,7 +190,7 @@ class ManagedNode:
             try:
                 user = pwd.getpwnam(name)
             except KeyError as exc:
-                raise EngineError(
+                raise NodeError(
                     f"OpenSearch cannot run as root and the user '{name}' could not be created. Create it "
                     "(useradd --system NAME) or set AISLE_OPENSEARCH_RUN_AS_USER to an existing user."
                 ) from exc
@@ -274,14 +253,6 @@ def _process_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _is_opensearch_process(pid: int) -> bool:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return False
-    return _MAIN_CLASS.encode() in cmdline
 
 
 def _port_is_free(port: int) -> bool:

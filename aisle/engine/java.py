@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from aisle.opensearch.errors import JavaNotFoundError
-from aisle.opensearch.settings import EngineSettings
+from aisle.engine.settings import EngineSettings
+from aisle.errors import JavaNotFoundError
 
 __all__ = ["JavaRuntime", "find_java", "supported_majors"]
 

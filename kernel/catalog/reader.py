@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
-from indexer.errors import CatalogError
+from kernel.errors import CatalogError
 
 __all__ = ["RawRow", "open_binary", "read_rows"]
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import httpx
 
-from aisle.opensearch.errors import NodeFailedError
+from aisle.errors import NodeFailedError
 
 __all__ = ["wait_until_green"]
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from encoders.taxonomy_assignment import TaxonomyAssigner
-from indexer.catalog.adapters import CatalogFormat, read_products
+from kernel.catalog.formats import CatalogFormat, read_products
 
 __all__ = ["TaxonomyColumnReport", "write_taxonomy_column"]
 

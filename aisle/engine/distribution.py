@@ -22,10 +22,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from aisle.opensearch.errors import AssemblyError, VersionNotFoundError
-from aisle.opensearch.java import JavaRuntime
-from aisle.opensearch.maven import Artifact, MavenRepository
-from aisle.opensearch.settings import EngineSettings
+from aisle.engine.java import JavaRuntime
+from aisle.engine.maven import Artifact, MavenRepository
+from aisle.engine.settings import EngineSettings
+from aisle.errors import AssemblyError, VersionNotFoundError
 
 __all__ = ["Distribution", "install_distribution", "resolve_version"]
 
@@ -70,13 +70,13 @@ def _plugin_zip(name: str, version: str) -> Artifact:
 
 def open_repository(settings: EngineSettings) -> MavenRepository:
     """The configured Maven repository, with aisle's pinned checksums."""
-    text = resources.files("aisle.opensearch").joinpath("pinned-checksums.json").read_text(encoding="utf-8")
+    text = resources.files("aisle.engine").joinpath("pinned-checksums.json").read_text(encoding="utf-8")
     pinned = {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
     return MavenRepository(settings.maven_url, settings.local_maven_repo, pinned, settings.timeout_s)
 
 
 def _module_catalogue() -> dict[str, dict[str, object]]:
-    text = resources.files("aisle.opensearch").joinpath("modules.json").read_text(encoding="utf-8")
+    text = resources.files("aisle.engine").joinpath("modules.json").read_text(encoding="utf-8")
     catalogue: dict[str, dict[str, object]] = json.loads(text)
     catalogue.pop("_comment", None)
     return catalogue
@@ -243,7 +243,7 @@ def _build_module(name: str, version: str, home: Path, repo: MavenRepository, do
         "has.native.controller": "false",
     }
     (module_dir / "plugin-descriptor.properties").write_text("".join(f"{k}={v}\n" for k, v in descriptor.items()))
-    policy = resources.files("aisle.opensearch").joinpath("policies", f"{name}.policy")
+    policy = resources.files("aisle.engine").joinpath("policies", f"{name}.policy")
     if policy.is_file():
         (module_dir / "plugin-security.policy").write_text(policy.read_text(encoding="utf-8"))
 

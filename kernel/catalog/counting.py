@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.catalog.adapters import CatalogFormat, detect_format
-from indexer.catalog.reader import open_binary
+from kernel.catalog.formats import CatalogFormat, detect_format
+from kernel.catalog.reader import open_binary
 
 __all__ = ["count_rows"]
 

@@ -1,36 +1,16 @@
-"""Turn raw rows into products, or into rejections that say which line and why."""
+"""Turn raw catalog rows into products, or into rejections that say which line and why."""
 
 from __future__ import annotations
 
-import json
-from collections import Counter
-from dataclasses import asdict, dataclass
-from pathlib import Path
-from typing import IO
-
 from pydantic import ValidationError
 
-from aisle.product import Product
-from indexer.catalog.reader import RawRow
+from kernel.catalog.reader import RawRow
+from kernel.product import Product
+from kernel.rejects import Rejection
 
-__all__ = ["Rejection", "RejectLog", "RowValidator"]
+__all__ = ["RowValidator"]
 
 _TOO_LONG = {"string_too_long", "too_long"}
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A row that did not become a product (or was refused by OpenSearch)."""
-
-    line: int
-    product_id: str | None
-    code: str
-    reason: str
-
-    @classmethod
-    def unreadable(cls, row: RawRow) -> Rejection:
-        """A row the reader could not parse, with the reader's own code and reason."""
-        return cls(row.line, None, row.code or "unreadable", row.problem or "unreadable row")
 
 
 class RowValidator:
@@ -77,35 +57,3 @@ def _describe(exc: ValidationError) -> tuple[str, str]:
         return "unknown_field", f"unknown field {field}"
     value = repr(error.get("input"))[:80]
     return "wrong_type", f"{field}: {error['msg']} (got {value})"
-
-
-class RejectLog:
-    """Rejections written to a JSONL file as they happen, counted by code.
-
-    Args:
-        path: The reject file; created (with its folder) on the first rejection only.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.counts: Counter[str] = Counter()
-        self._file: IO[str] | None = None
-
-    def add(self, rejection: Rejection) -> None:
-        """Record one rejection."""
-        if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("w", encoding="utf-8")
-        self._file.write(json.dumps(asdict(rejection)) + "\n")
-        self.counts[rejection.code] += 1
-
-    @property
-    def total(self) -> int:
-        """Rejections so far."""
-        return sum(self.counts.values())
-
-    def close(self) -> None:
-        """Flush and close the file."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None

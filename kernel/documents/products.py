@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from aisle.product import Product
+from kernel.product import Product
 
 __all__ = ["CATEGORY_TREE_SEPARATOR", "commerce_fields", "commerce_hash", "content_hash", "to_document"]
 

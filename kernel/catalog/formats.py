@@ -8,8 +8,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from indexer.catalog.reader import RawRow, read_rows
-from indexer.errors import CatalogError
+from kernel.catalog.reader import RawRow, read_rows
+from kernel.errors import CatalogError
 
 __all__ = ["CatalogFormat", "detect_format", "read_products"]
 

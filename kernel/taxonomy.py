@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from encoders.errors import TaxonomyError
+from kernel.errors import TaxonomyError
 
 __all__ = ["CategoryPath", "Taxonomy"]
 

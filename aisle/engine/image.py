@@ -21,10 +21,10 @@ from pathlib import Path
 
 from rich.console import Console
 
-from aisle.opensearch.distribution import Distribution
-from aisle.opensearch.errors import ImageBuildError
-from aisle.opensearch.java import JavaRuntime, jvm_options_for
-from aisle.opensearch.settings import NODE_TUNING, EngineSettings
+from aisle.engine.distribution import Distribution
+from aisle.engine.java import JavaRuntime, jvm_options_for
+from aisle.engine.settings import NODE_TUNING, EngineSettings
+from aisle.errors import ImageBuildError
 
 __all__ = ["IMAGE_REPOSITORY", "PYTHON_BASE_REPOSITORY", "build_image", "build_python_base_image", "image_tag"]
 

@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 import httpx
 
-from aisle.opensearch.errors import ChecksumError, DownloadError
+from aisle.errors import ChecksumError, DownloadError
 
 __all__ = ["Artifact", "MavenRepository"]
 
