@@ -3,12 +3,11 @@
     python benchmarks/api_latency.py --model DIR [--requests 10000] [--concurrency 1 4 16]
                                      [--warmup 1000] [--query-cache]
 
-Needs the Home Depot catalog indexed under alias `products` with the same model
-(`aisle index build --catalog …/products.csv.gz --format home-depot`, AISLE_ENCODER_MODEL_DIR=DIR).
-It starts `aisle serve` itself, and beside it the forwarding floor (`benchmarks/forwarding_api.py`:
-the API's own stack forwarding the bare BM25 body, so its ratio to bare BM25 is what the Python hop
-alone costs). Shopper histories do not exist for Home Depot, so the
-personalized mode runs over SIMULATED shoppers: each buys 3-20 products judged highly relevant
+Indexes the Home Depot catalog under alias `products` with the model first, unless the live index
+was built from the same catalog, model and settings. It starts `aisle serve` itself, and beside it
+the forwarding floor (`benchmarks/forwarding_api.py`: the API's own stack forwarding the bare BM25
+body, so its ratio to bare BM25 is what the Python hop alone costs). Shopper histories do not exist
+for Home Depot, so the personalized mode runs over SIMULATED shoppers: each buys 3-20 products judged highly relevant
 (≥ 2.5) for 1-3 seeded random queries; they are written to the `users` alias first.
 
 Every configuration first runs `--warmup` unmeasured requests with other queries (JIT, OS caches),
@@ -41,7 +40,7 @@ import psutil
 
 from aisle.engine import get_engine_settings
 from aisle.engine.node import free_port
-from benchmarks.common import data_dir, write_result
+from benchmarks.common import data_dir, home_depot_index, write_result
 from benchmarks.forwarding_api import bare_bm25_body
 from indexer import IndexerSettings, IndexStore, build_users_index
 from kernel.catalog.reader import RawRow
@@ -115,6 +114,7 @@ def main() -> None:
     opensearch_url = resolve_url(engine)
     settings = IndexerSettings(max_reject_rate=1.0)
     store = IndexStore(make_client(engine), settings)
+    print(f"Home Depot catalog in {home_depot_index(store.client, args.model)} (alias products)", file=sys.stderr)
     users = build_users_index(store, "products", simulated_shoppers(hd / "judgments.csv.gz", args.shoppers, args.seed),
                               RejectLog(settings.rejects_dir / "bench-users.jsonl"), settings)  # fmt: skip
     print(f"SIMULATED shoppers: {users.users} written to {users.index} (see the docstring)", file=sys.stderr)

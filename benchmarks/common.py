@@ -9,8 +9,13 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from opensearchpy import OpenSearch
+
 from encoders import BASE_MODEL_ID, Backend, Encoder, EncoderSettings, ProductTextTemplate, base_model_dir, export_model
 from encoders import load_encoder as _load
+from indexer import IndexerSettings, IndexStore
+from indexer.ensure import ensure_products
+from kernel.catalog import CatalogFormat
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -35,6 +40,14 @@ def exported_base_model() -> Path:
 def load_encoder(model_dir: Path, backend: Backend, threads: int = 0) -> Encoder:
     """The model on one backend (`threads` as in `EncoderSettings`; 0 = one per usable core)."""
     return _load(EncoderSettings(model_dir=model_dir, backend=backend, threads=threads))
+
+
+def home_depot_index(client: OpenSearch, model_dir: Path, alias: str = "products") -> str:
+    """`alias` on the full Home Depot catalog encoded with `model_dir`: the live index if current, else built now."""
+    catalog = data_dir() / "home-depot" / "products.csv.gz"
+    store = IndexStore(client, IndexerSettings(alias=alias))
+    encoder = _load(EncoderSettings(model_dir=model_dir))
+    return ensure_products(store, encoder, catalog, IndexerSettings(alias=alias), fmt=CatalogFormat.HOME_DEPOT).index
 
 
 def median(values: list[float]) -> float:

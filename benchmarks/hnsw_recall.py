@@ -11,9 +11,10 @@ import statistics
 from pathlib import Path
 
 from aisle.engine import get_engine_settings
-from aisle.evaluation import home_depot_set, ndcg
-from benchmarks.common import data_dir, write_result
+from aisle.evaluation import home_depot_set
+from benchmarks.common import data_dir, home_depot_index, write_result
 from encoders import EncoderSettings, load_encoder
+from kernel.data import ndcg_at
 from kernel.opensearch import make_client
 
 
@@ -26,6 +27,8 @@ def main() -> None:
     queries = home_depot_set(data_dir() / "home-depot").queries
     encoder = load_encoder(EncoderSettings(model_dir=args.model))
     client = make_client(get_engine_settings())
+    if args.index == "products":
+        home_depot_index(client, args.model)
     overlap10, overlap100, approximate, exact = [], [], [], []
     for query in queries:
         vector = [round(float(x), 6) for x in encoder.encode_query(query.text)]
@@ -39,8 +42,8 @@ def main() -> None:
                    for q in (knn, script))  # fmt: skip
         overlap10.append(len(set(ann[:10]) & set(ex[:10])) / 10)
         overlap100.append(len(set(ann) & set(ex)) / 100)
-        approximate.append(ndcg(ann, query.grades))
-        exact.append(ndcg(ex, query.grades))
+        approximate.append(ndcg_at(ann, query.grades))
+        exact.append(ndcg_at(ex, query.grades))
     settings = client.indices.get_settings(index=args.index)
     mapping = next(iter(client.indices.get_mapping(index=args.index).values()))["mappings"]
     method = mapping["properties"]["vector"]["method"]

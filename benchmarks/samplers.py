@@ -21,9 +21,11 @@ from typing import Any
 from benchmarks.common import RESULTS, data_dir, exported_base_model, load_encoder, write_result
 from encoders import Backend
 from encoders.evaluation import corpus_metrics
-from encoders.train_cli import _catalog, fine_tune
+from encoders.fine_tune import fine_tune, read_catalog
 from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
-from encoders.training_data import Split, home_depot_examples
+from encoders.training_data import home_depot_examples
+from kernel.data import Split
+from kernel.rejects import RejectLog
 
 # name → (sampler, batching, hard negatives per example; None: --negatives)
 RUNS: dict[str, tuple[NegativeStrategy, Batching, int | None]] = {
@@ -37,7 +39,7 @@ RUNS: dict[str, tuple[NegativeStrategy, Batching, int | None]] = {
 
 
 def _test_metrics(model_dir: Path, assigned: Path, judgments: Path, seed: int) -> dict[str, float]:
-    products = _catalog(assigned, home_depot=False)
+    products = read_catalog(assigned, None, RejectLog(RESULTS / "samplers" / "catalog-rejects.jsonl"))
     _, test = home_depot_examples(judgments, products, Split.TEST, seed)
     encoder = load_encoder(model_dir, Backend.ONNX)
     catalog = list(products.values())
@@ -72,12 +74,12 @@ def main() -> None:
         out = RESULTS / "samplers" / name
         sampler, batching, negatives = RUNS[name]
         training = TrainingArgs(
-            output_dir=out, sampler=sampler, batching=batching,
+            home_depot=home_depot, catalog=args.assigned, output_dir=out, sampler=sampler, batching=batching,
             negatives=args.negatives if negatives is None else negatives, batch_size=args.batch_size,
             max_steps=args.steps, eval_every=args.eval_every, eval_products=args.eval_products, seed=args.seed,
             template="{title}", ance_refresh_every=max(args.steps // 3, 1),
         )  # fmt: skip
-        tuned = fine_tune(training, home_depot=home_depot, catalog=args.assigned)
+        tuned = fine_tune(training)
         result = tuned.result
         per_step = result.train_seconds / max(result.steps, 1)
         test = _test_metrics(tuned.model_dir, args.assigned, home_depot / "judgments.csv.gz", args.seed)

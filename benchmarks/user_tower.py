@@ -30,12 +30,14 @@ from aisle.simulate import StoreConfig, simulate, write_store
 from benchmarks.common import exported_base_model, load_encoder, write_result
 from encoders import Backend
 from encoders.evaluation import corpus_metrics
-from encoders.histories import read_demographics, read_histories
+from encoders.fine_tune import read_catalog, search_time
+from encoders.histories import purchases_at
 from encoders.text import ProductTextTemplate
-from encoders.train_cli import _catalog, _search_time
 from encoders.training_args import TowerTargets, TrainingArgs
-from encoders.training_data import Split, simulated_store_examples
+from encoders.training_data import simulated_store_examples
 from encoders.user_tower_training import TowerData, fit_user_tower, target_matrix, tower_data
+from kernel.data import Split, read_event_file, read_event_log, read_profiles
+from kernel.rejects import RejectLog
 
 CONSTANT_WEIGHTS = (0.5, 0.75, 1.0)
 
@@ -47,12 +49,13 @@ def main() -> None:
     args = parser.parse_args()
     if not (args.store / "sessions.jsonl").is_file():
         write_store(simulate(StoreConfig()), args.store)
-    products = _catalog(args.store / "catalog.jsonl", home_depot=False)
+    rejects = RejectLog(args.store / "benchmark-rejects.jsonl")
+    products = read_catalog(args.store / "catalog.jsonl", None, rejects)
     examples, _ = simulated_store_examples(args.store, products, Split.TRAIN)
     _, dev = simulated_store_examples(args.store, products, Split.DEV)
-    histories = read_histories(args.store / "events.jsonl", _search_time(args.store))
+    histories = purchases_at(read_event_log(args.store / "events.jsonl", rejects).histories, search_time(args.store))
     profiles = args.store / "profiles.jsonl"
-    demographics = read_demographics(profiles) if profiles.is_file() else None
+    demographics = read_profiles(read_event_file(profiles), rejects)[0] if profiles.is_file() else None
     shoppers = [json.loads(line) for line in (args.store / "shoppers.jsonl").read_text().splitlines()]
     cold_users = {s["user_id"] for s in shoppers if s["segment"] == "cold"}
     cold = [i for i, q in enumerate(dev) if q.user_id in cold_users]

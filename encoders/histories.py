@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from encoders.user_tower import RecencyPoolingTower
+from kernel.data import PurchaseEvent
 
-__all__ = ["Purchase", "read_demographics", "read_histories", "user_vectors"]
+__all__ = ["Purchase", "purchases_at", "user_vectors"]
 
 Vectors = npt.NDArray[np.float32]
 
@@ -28,27 +26,15 @@ class Purchase:
     quantity: float = 1.0
 
 
-def read_histories(events: Path, now: dt.datetime) -> dict[str, list[Purchase]]:
-    """Purchase events (JSON lines: user_id, product_id, quantity, timestamp) per shopper, aged at `now`."""
-    histories: dict[str, list[Purchase]] = defaultdict(list)
-    for line in events.read_text().splitlines():
-        if line.strip():
-            event = json.loads(line)
-            age = (now - dt.datetime.fromisoformat(event["timestamp"])).total_seconds() / 86_400
-            histories[event["user_id"]].append(
-                Purchase(event["product_id"], max(age, 0.0), float(event.get("quantity", 1)))
-            )
-    return dict(histories)
-
-
-def read_demographics(profiles: Path) -> dict[str, dict[str, str]]:
-    """Shopper profiles (JSON lines: user_id plus demographic fields) as user → {field: value}."""
-    demographics: dict[str, dict[str, str]] = {}
-    for line in profiles.read_text().splitlines():
-        if line.strip():
-            row = json.loads(line)
-            demographics[str(row["user_id"])] = {k: str(v) for k, v in row.items() if k != "user_id" and v is not None}
-    return demographics
+def purchases_at(histories: Mapping[str, Sequence[PurchaseEvent]], now: dt.datetime) -> dict[str, list[Purchase]]:
+    """Each shopper's validated events (`kernel.data.read_events`) as purchases aged at `now`."""
+    return {
+        user: [
+            Purchase(e.product_id, max((now - e.timestamp).total_seconds() / 86_400, 0.0), float(e.quantity))
+            for e in events
+        ]
+        for user, events in histories.items()
+    }
 
 
 def user_vectors(

@@ -38,8 +38,8 @@ from encoders.samplers import (
 from encoders.samplers.staged import PURCHASED
 from encoders.text import ProductTextTemplate
 from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
-from encoders.training_data import EvalQuery
 from encoders.user_tower import USER_GATE_FILE, RecencyPoolingTower
+from kernel.data import JudgedQuery
 from kernel.product import Product
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ CHECKPOINT = "checkpoint"  # the best dev checkpoint, inside the output director
 
 AnceEncode = Callable[[Sequence[str]], Any]
 # (query vectors, their queries) → the vectors fused with each searcher's user vector
-PersonalizeQueries = Callable[[Any, Sequence[EvalQuery]], Any]
+PersonalizeQueries = Callable[[Any, Sequence[JudgedQuery]], Any]
 
 
 @dataclass
@@ -137,7 +137,7 @@ def evaluate(
     encoder: TorchTextEncoder,
     template: ProductTextTemplate,
     catalog: Sequence[Product],
-    queries: Sequence[EvalQuery],
+    queries: Sequence[JudgedQuery],
     personalize: PersonalizeQueries | None = None,
 ) -> dict[str, float]:
     """Full-corpus metrics of `encoder` on `queries`; with `personalize`, of the query vectors it returns."""
@@ -157,7 +157,7 @@ def train(
     base_model: Path,
     examples: Sequence[TrainingExample],
     catalog: Sequence[Product],
-    dev: Sequence[EvalQuery],
+    dev: Sequence[JudgedQuery],
     args: TrainingArgs,
     template: ProductTextTemplate,
     progress: Callable[[int, int, float], None] | None = None,
@@ -222,7 +222,7 @@ def train(
             rows = [users.get(e.user_id or "", zero) if rng.random() >= args.history_dropout else zero for e in batch]
             return torch.tensor(np.stack(rows))
 
-        def personalized(vectors: Any, queries: Sequence[EvalQuery]) -> Any:
+        def personalized(vectors: Any, queries: Sequence[JudgedQuery]) -> Any:
             # Dev is scored as the API serves it: each searcher's history through the gate (cold: plain query).
             assert gate is not None
             zero = np.zeros(encoder.dimension, dtype=np.float32)
@@ -330,7 +330,7 @@ def _staged_columns(
 
 
 def dev_corpus(
-    catalog: Sequence[Product], dev: Sequence[EvalQuery], size: int, rng: random.Random
+    catalog: Sequence[Product], dev: Sequence[JudgedQuery], size: int, rng: random.Random
 ) -> Sequence[Product]:
     """The dev corpus: the whole catalog, or the judged products plus a seeded sample up to `size` (0: all)."""
     # Encoding a whole large catalog with torch at every checkpoint can outlast a short training

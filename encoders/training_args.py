@@ -1,12 +1,21 @@
-"""Every knob of a training run, in one dataclass written next to the model as train_args.json."""
+"""Every knob of a training run, in one dataclass.
+
+`aisle train`'s options are derived from it, and the `train_args.json` written next to the model
+replays the run (`aisle train --replay FILE`).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import types
+import typing
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
+from enum import Enum, StrEnum
 from pathlib import Path
+from typing import Any
 
+from encoders.errors import TrainingDataError
 from encoders.text import DEFAULT_TEMPLATE
 
 __all__ = ["Batching", "NegativeStrategy", "TowerTargets", "TrainingArgs"]
@@ -40,9 +49,23 @@ class Batching(StrEnum):
 
 @dataclass
 class TrainingArgs:
-    """Settings of `aisle train`."""
+    """Settings of `aisle train`: the data, the sampler and loss, the budget, the seed.
 
-    output_dir: Path = field(default=Path("models/finetuned"), metadata={"help": "Where the model is written."})
+    A field's `metadata` holds its `help`, and optionally `flag` (the option's name when it is not the
+    field's), `min` and `max` (bounds the command line checks).
+    """
+
+    store: Path | None = field(default=None, metadata={"help": "A simulated store folder (aisle simulate)."})
+    home_depot: Path | None = field(
+        default=None, metadata={"help": "A folder with Home Depot's products.csv.gz and judgments.csv.gz."}
+    )
+    catalog: Path | None = field(
+        default=None, metadata={"help": "Products file replacing the data's own (e.g. with assigned categories)."}
+    )
+    output_dir: Path = field(
+        default=Path("models/finetuned"),
+        metadata={"help": "Output: checkpoint/, model/ (serving export), curves, card.", "flag": "--out"},
+    )
     sampler: NegativeStrategy = field(default=NegativeStrategy.TB_HNS, metadata={"help": "Negative sampler."})
     negatives: int = field(default=2, metadata={"help": "Hard negatives per example."})
     batching: Batching = field(
@@ -78,7 +101,12 @@ class TrainingArgs:
     batch_size: int = field(default=32, metadata={"help": "Examples per step (in-batch negatives grow with it)."})
     learning_rate: float = field(default=3e-5, metadata={"help": "AdamW learning rate."})
     positive_at: float = field(
-        default=2.5, metadata={"help": "Home Depot: the mean rating (1-3) from which a judged product is a positive."}
+        default=2.5,
+        metadata={
+            "help": "Home Depot: the mean rating (1-3) from which a judged product is a positive.",
+            "min": 1.0,
+            "max": 3.0,
+        },
     )
     warmup_ratio: float = field(default=0.1, metadata={"help": "Share of steps with a rising learning rate."})
     scale: float = field(default=20.0, metadata={"help": "MultipleNegativesRanking similarity scale."})
@@ -99,13 +127,30 @@ class TrainingArgs:
     seed: int = field(default=13, metadata={"help": "Seed of shuffling, sampling and the split."})
 
     def to_json(self, path: Path) -> None:
-        """Write the arguments as JSON."""
-        path.write_text(
-            json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}, indent=2)
-        )
+        """Write the arguments as JSON (paths and choices as strings)."""
+        values = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+        path.write_text(json.dumps(values, indent=2))
 
     @classmethod
     def from_json(cls, path: Path) -> TrainingArgs:
-        """Read arguments written by `to_json`."""
-        raw = json.loads(path.read_text())
-        return cls(**{**raw, "output_dir": Path(raw["output_dir"]), "sampler": NegativeStrategy(raw["sampler"])})
+        """Read arguments written by `to_json`, each value restored to its field's type (enums, paths)."""
+        raw: dict[str, Any] = json.loads(path.read_text())
+        hints = typing.get_type_hints(cls)
+        unknown = sorted(set(raw) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise TrainingDataError(
+                f"{path} names settings this aisle does not have: {', '.join(unknown)}. It was written by another "
+                "version; remove them, or rerun with that version."
+            )
+        return cls(**{name: _restore(hints[name], value) for name, value in raw.items()})
+
+
+def _restore(hint: Any, value: Any) -> Any:
+    """`value` as read from JSON, turned back into the type `hint` names (`Path | None`, an enum, ...)."""
+    if value is None:
+        return None
+    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+    for option in options:
+        if isinstance(option, type) and issubclass(option, Enum | Path):
+            return option(value)
+    return value

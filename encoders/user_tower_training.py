@@ -40,8 +40,8 @@ from encoders.training import (
     write_run_outputs,
 )
 from encoders.training_args import TowerTargets, TrainingArgs
-from encoders.training_data import EvalQuery
 from encoders.user_tower import USER_GATE_FILE, RecencyPoolingTower, demographic_token
+from kernel.data import JudgedQuery
 from kernel.product import Product
 
 __all__ = ["TowerData", "fit_user_tower", "target_matrix", "tower_data", "train_user_tower"]
@@ -55,7 +55,7 @@ class TowerData:
     users: Any
     targets: Any
     candidates: Any
-    dev: Sequence[EvalQuery]
+    dev: Sequence[JudgedQuery]
     dev_queries: Any
     dev_users: Any
     corpus_vectors: npt.NDArray[np.float32]
@@ -73,7 +73,7 @@ def tower_data(
     encode: Callable[[Sequence[str]], npt.NDArray[np.float32]],
     examples: Sequence[TrainingExample],
     catalog: Sequence[Product],
-    dev: Sequence[EvalQuery],
+    dev: Sequence[JudgedQuery],
     histories: dict[str, list[Purchase]],
     args: TrainingArgs,
     template: ProductTextTemplate,
@@ -208,7 +208,7 @@ def train_user_tower(
     base_model: Path,
     examples: Sequence[TrainingExample],
     catalog: Sequence[Product],
-    dev: Sequence[EvalQuery],
+    dev: Sequence[JudgedQuery],
     args: TrainingArgs,
     template: ProductTextTemplate,
     histories: dict[str, list[Purchase]],

@@ -9,7 +9,7 @@ from indexer.incremental import UpdateReport, apply_updates
 from indexer.pipeline import LoadReport, load_products
 from indexer.settings import IndexerSettings, get_indexer_settings
 from indexer.store import IndexStore
-from indexer.users import UsersReport, build_users_index, read_event_file
+from indexer.users import UsersReport, build_users_index
 
 __all__ = [
     "BuildReport",
@@ -25,6 +25,5 @@ __all__ = [
     "check_encoder",
     "get_indexer_settings",
     "load_products",
-    "read_event_file",
     "rollback",
 ]

@@ -22,12 +22,13 @@ from indexer.settings import IndexerSettings
 from indexer.store import IndexStore
 from kernel.catalog import CatalogFormat, read_products
 from kernel.catalog.counting import count_rows
+from kernel.digest import file_digest
 from kernel.documents.mappings import load_mapping
 from kernel.errors import EngineError
 from kernel.product import Product
 from kernel.rejects import RejectLog
 
-__all__ = ["BuildReport", "build_index", "new_index_name", "prune", "rollback"]
+__all__ = ["BuildReport", "build_index", "new_index_name", "product_inputs", "prune", "rollback"]
 
 MAPPING = "products.v1"
 
@@ -42,6 +43,21 @@ class BuildReport:
     reject_counts: dict[str, int]
     previous: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+
+
+def product_inputs(
+    catalog: Path, fmt: CatalogFormat | None, encoder: Encoder, settings: IndexerSettings
+) -> dict[str, Any]:
+    """What a products index is built from: it is current while all of these are unchanged."""
+    return {
+        "catalog_sha256": file_digest(catalog),
+        "format": fmt.value if fmt else None,
+        "encoder": encoder.fingerprint.value,
+        "mapping": MAPPING,
+        "shards": settings.shards,
+        "hnsw_m": settings.hnsw_m,
+        "hnsw_ef_construction": settings.hnsw_ef_construction,
+    }
 
 
 def new_index_name(alias: str, now: dt.datetime | None = None) -> str:
@@ -73,6 +89,7 @@ def build_index(
         "mapping": MAPPING,
         "encoder": encoder.fingerprint.to_dict(),
         "catalog": {"source": str(catalog), "format": (fmt.value if fmt else None)},
+        "inputs": product_inputs(catalog, fmt, encoder, settings),
         "created_at": dt.datetime.now(dt.UTC).isoformat(),
     }}  # fmt: skip
     body = load_mapping(

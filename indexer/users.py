@@ -10,40 +10,28 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from encoders.user_tower import RecencyPoolingTower
 from indexer.bluegreen import new_index_name, prune
 from indexer.errors import AliasError, RejectRateError
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore
-from kernel.catalog.reader import RawRow, read_rows
+from kernel.catalog.reader import RawRow
+from kernel.data.events import read_events, read_profiles
 from kernel.documents.mappings import load_mapping
+from kernel.documents.users import USERS_MAPPING, user_document
 from kernel.errors import EngineError
 from kernel.rejects import Rejection, RejectLog
 
-__all__ = ["PurchaseEvent", "UsersReport", "build_users_index", "read_event_file"]
+__all__ = ["UsersReport", "build_users_index"]
 
 _FETCH_BATCH = 1000
-
-
-class PurchaseEvent(BaseModel):
-    """One purchase (or other event) of one user; other columns become demographics."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
-
-    user_id: str = Field(min_length=1, max_length=256)
-    product_id: str = Field(min_length=1, max_length=256)
-    timestamp: dt.datetime
-    quantity: int = Field(default=1, ge=1)
-    event: str = "purchase"
 
 
 @dataclass
@@ -66,11 +54,12 @@ def build_users_index(
     profiles: Iterable[RawRow] = (),
     tower: RecencyPoolingTower | None = None,
     now: dt.datetime | None = None,
+    inputs: dict[str, Any] | None = None,
 ) -> UsersReport:
     """Build a new users index from purchase events and point `settings.users_index` (an alias) at it.
 
     `profiles` rows (user_id plus demographic columns) override the demographic columns of events and
-    add shoppers without purchases.
+    add shoppers without purchases. `inputs` (what the rows came from) is recorded in the index's `_meta`.
 
     Raises:
         AliasError: the product alias does not exist (product vectors are needed).
@@ -81,9 +70,10 @@ def build_users_index(
         raise AliasError(f"Alias {product_alias!r} does not exist; index the catalog before the users.")
     tower = tower or RecencyPoolingTower(settings.history_half_life_days)
     now = now or dt.datetime.now(dt.UTC)
-    histories, demographics, read = _read_events(rows, rejects)
-    profiled, profile_rows = _read_profiles(profiles, rejects)
-    read += profile_rows
+    log = read_events(rows, rejects)
+    histories, demographics = log.histories, log.demographics
+    profiled, profile_rows = read_profiles(profiles, rejects)
+    read = log.rows + profile_rows
     if read and rejects.total / read > settings.max_reject_rate:
         raise RejectRateError(
             f"{rejects.total} of {read} events and profiles were malformed, more than "
@@ -98,7 +88,10 @@ def build_users_index(
     vectors = _product_vectors(store, product_alias, wanted)
     dimension = len(next(iter(vectors.values()))) if vectors else 0
     store.create_index(
-        index, load_mapping("users.v1", meta={"aisle": {"products": products[0]}}, dimension=dimension or 1)
+        index,
+        load_mapping(
+            USERS_MAPPING, meta={"aisle": {"products": products[0], "inputs": inputs}}, dimension=dimension or 1
+        ),
     )
     try:
         docs = []
@@ -112,7 +105,7 @@ def build_users_index(
                 np.array([(now - e.timestamp).total_seconds() / 86400 for e in known]),
                 np.array([e.quantity for e in known], dtype=np.float64),
             )
-            source = _user_document(user_id, events, recent, demographics[user_id], vector, now)
+            source = user_document(user_id, events, recent, demographics[user_id], vector, now)
             docs.append({"_index": index, "_id": user_id, "_source": source})
         for ok, item in store.bulk(docs):
             if not ok:
@@ -129,79 +122,9 @@ def build_users_index(
     return report
 
 
-def _read_events(
-    rows: Iterable[RawRow], rejects: RejectLog
-) -> tuple[dict[str, list[PurchaseEvent]], dict[str, dict[str, str]], int]:
-    histories: dict[str, list[PurchaseEvent]] = defaultdict(list)
-    demographics: dict[str, dict[str, str]] = defaultdict(dict)
-    read = 0
-    for row in rows:
-        read += 1
-        if row.fields is None:
-            rejects.add(Rejection.unreadable(row))
-            continue
-        fields = {k: (str(v) if k in ("user_id", "product_id") else v) for k, v in row.fields.items()}
-        try:
-            event = PurchaseEvent.model_validate(fields)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            where = ".".join(str(p) for p in error["loc"])
-            rejects.add(Rejection(row.line, fields.get("user_id"), "bad_event", f"{where}: {error['msg']}"))
-            continue
-        if event.timestamp.tzinfo is None:
-            event = event.model_copy(update={"timestamp": event.timestamp.replace(tzinfo=dt.UTC)})
-        histories[event.user_id].append(event)
-        demographics[event.user_id].update({k: str(v) for k, v in (event.model_extra or {}).items()})
-    return histories, demographics, read
-
-
-def _read_profiles(rows: Iterable[RawRow], rejects: RejectLog) -> tuple[dict[str, dict[str, str]], int]:
-    profiles: dict[str, dict[str, str]] = {}
-    read = 0
-    for row in rows:
-        read += 1
-        if row.fields is None:
-            rejects.add(Rejection.unreadable(row))
-            continue
-        user_id = str(row.fields.get("user_id") or "").strip()
-        if not user_id:
-            rejects.add(Rejection(row.line, None, "bad_profile", "user_id: missing; every profile row needs one"))
-            continue
-        profiles[user_id] = {k: str(v) for k, v in row.fields.items() if k != "user_id" and v not in (None, "")}
-    return profiles, read
-
-
 def _product_vectors(store: IndexStore, alias: str, ids: list[str]) -> dict[str, list[float]]:
     found: dict[str, list[float]] = {}
     for start in range(0, len(ids), _FETCH_BATCH):
         docs = store.get_many(alias, ids[start : start + _FETCH_BATCH], ["vector"])
         found.update({i: d["vector"] for i, d in docs.items() if d.get("vector")})
     return found
-
-
-def _user_document(
-    user_id: str,
-    events: list[PurchaseEvent],
-    recent: list[PurchaseEvent],
-    demographics: dict[str, str],
-    vector: np.ndarray | None,
-    now: dt.datetime,
-) -> dict[str, Any]:
-    return {
-        "user_id": user_id,
-        "history": [
-            {"product_id": e.product_id, "timestamp": e.timestamp.isoformat(), "quantity": e.quantity, "event": e.event}
-            for e in recent
-        ],  # fmt: skip
-        "purchases": len(events),
-        "last_purchase": events[0].timestamp.isoformat() if events else None,
-        "demographics": demographics or None,
-        "updated_at": now.isoformat(),
-        "vector": vector.tolist() if vector is not None else None,
-    }
-
-
-def read_event_file(path: Path) -> Iterable[RawRow]:
-    """Events or profiles from a `.jsonl` or `.csv` file (optionally `.gz`)."""
-    name = path.name.removesuffix(".gz")
-    return read_rows(path, "csv" if name.endswith(".csv") else "jsonl")

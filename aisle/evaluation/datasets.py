@@ -7,28 +7,23 @@ encoders train on (`split_of`, seeded by query text), so `test` queries were nev
 
 from __future__ import annotations
 
-import csv
-import gzip
-import json
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from encoders.training_data import Split, home_depot_grades, read_qrels, split_of
 from kernel.catalog import CatalogFormat
+from kernel.data import (
+    JudgedQuery,
+    Split,
+    home_depot_queries,
+    read_home_depot_ratings,
+    read_qrels,
+    read_sessions,
+    simulated_queries,
+    split_of,
+)
 
-__all__ = ["EvalSet", "JudgedQuery", "home_depot_segments", "home_depot_set", "simulated_set", "trec_set"]
-
-
-@dataclass(frozen=True)
-class JudgedQuery:
-    """A query, its graded judgments (product id → grade > 0), its shopper and its segments."""
-
-    query_id: str
-    text: str
-    grades: dict[str, int]
-    user_id: str | None = None
-    segments: dict[str, str] = field(default_factory=dict)
+__all__ = ["EvalSet", "home_depot_segments", "home_depot_set", "simulated_set", "trec_set"]
 
 
 @dataclass
@@ -59,24 +54,20 @@ def _head_queries(texts: list[str], share: float = 0.5) -> set[str]:
 
 def simulated_set(store: Path, split: Split = Split.TEST, seed: int = 13) -> EvalSet:
     """The test searches of a SIMULATED store (`aisle simulate`): ground truth is what was bought."""
-    grades = read_qrels(store / "qrels.txt")
-    sessions = [json.loads(line) for line in (store / "sessions.jsonl").read_text().splitlines()]
-    trained_on = {s["purchased"] for s in sessions if split_of(s["query"], seed) is Split.TRAIN}
-    head = _head_queries([s["query"] for s in sessions])
+    sessions = read_sessions(store)
+    by_id = {s.query_id: s for s in sessions}
+    trained_on = {s.purchased for s in sessions if split_of(s.query, seed) is Split.TRAIN}
+    head = _head_queries([s.query for s in sessions])
     queries = [
-        JudgedQuery(
-            s["query_id"],
-            s["query"],
-            grades[s["query_id"]],
-            s["user_id"],
-            {
-                "shopper": s["segment"],
-                "item": "seen in training" if s["purchased"] in trained_on else "cold-start item",
-                "traffic": "head" if " ".join(s["query"].lower().split()) in head else "tail",
+        replace(
+            query,
+            segments={
+                "shopper": by_id[query.query_id].segment,
+                "item": "seen in training" if by_id[query.query_id].purchased in trained_on else "cold-start item",
+                "traffic": "head" if " ".join(query.text.lower().split()) in head else "tail",
             },
-        )  # fmt: skip
-        for s in sessions
-        if split_of(s["query"], seed) is split and grades[s["query_id"]]
+        )
+        for query in simulated_queries(sessions, read_qrels(store / "qrels.txt"), split, seed)
     ]
     notes = ["SIMULATED store: catalog, shoppers, purchases and searches come from aisle's generative model "
              "(README, 'The simulated store'); no real shopper is behind these figures."]  # fmt: skip
@@ -105,22 +96,18 @@ def home_depot_segments(text: str, relevant_seen: bool) -> dict[str, str]:
 
 def home_depot_set(folder: Path, split: Split = Split.TEST, seed: int = 13) -> EvalSet:
     """Home Depot's real human judgments (mean of ratings 1-3, graded 2 = highly, 1 = somewhat relevant)."""
-    by_query: dict[str, dict[str, float]] = defaultdict(dict)
-    trained_on: set[str] = set()
-    with gzip.open(folder / "judgments.csv.gz", "rt", encoding="utf-8") as rows:
-        for row in csv.DictReader(rows):
-            where = split_of(row["search_term"], seed)
-            if where is split:
-                by_query[row["search_term"]][row["product_uid"]] = float(row["relevance"])
-            elif where is Split.TRAIN and float(row["relevance"]) >= 2.0:
-                trained_on.add(row["product_uid"])
-    queries = []
-    for n, (text, judged) in enumerate(sorted(by_query.items())):
-        graded = home_depot_grades(judged)
-        if not graded:
-            continue
-        segments = home_depot_segments(text, relevant_seen=any(p in trained_on for p in graded))
-        queries.append(JudgedQuery(f"hd-{split.value}-{n}", text, graded, None, segments))
+    ratings = read_home_depot_ratings(folder / "judgments.csv.gz")
+    trained_on = {
+        product
+        for text, judged in ratings.items()
+        if split_of(text, seed) is Split.TRAIN
+        for product, rating in judged.items()
+        if rating >= 2.0
+    }
+    queries = [
+        replace(q, segments=home_depot_segments(q.text, relevant_seen=any(p in trained_on for p in q.grades)))
+        for q in home_depot_queries(ratings, split, seed)
+    ]
     notes = ["Home Depot: real product titles and real graded human judgments; no purchase histories, so "
              "`personalized` is not evaluated. Segments: query length and whether the query has a number "
              "(sizes, model numbers: exact tokens); no traffic counts exist."]  # fmt: skip

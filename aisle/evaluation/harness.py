@@ -12,18 +12,15 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 
-from aisle.engine import EngineSettings
-from aisle.evaluation.datasets import EvalSet, JudgedQuery
-from aisle.evaluation.metrics import RECALL_CUTOFFS, query_metrics, recall, relevant_set
+from aisle.evaluation.datasets import EvalSet
 from aisle.evaluation.statistics import bootstrap_ci, paired_p_value
 from aisle.evaluation.systems import SYSTEMS, ModelRole, System
 from encoders import Encoder, EncoderSettings, load_encoder
 from indexer import IndexerSettings, IndexStore
-from indexer.bluegreen import build_index
-from indexer.users import build_users_index, read_event_file
+from indexer.ensure import ensure_products, ensure_users
+from kernel.data import RECALL_CUTOFFS, JudgedQuery, query_metrics, recall_at, relevant_set
 from kernel.digest import file_digest
-from kernel.opensearch import make_client
-from kernel.rejects import RejectLog
+from kernel.opensearch import ConnectionSettings, make_client
 from query_api.schemas import SearchRequest
 from query_api.search import ProfileCache, SearchBackend, SearchService
 from query_api.settings import QueryApiSettings
@@ -52,33 +49,27 @@ def _index_for(
     store: IndexStore, eval_set: EvalSet, encoder: Encoder, settings: IndexerSettings, console: Console, rebuild: bool
 ) -> tuple[str, str | None]:
     """The product alias (and users alias) built from this set with this encoder, reused when current."""
-    # Named after everything the index depends on (not the split: dev and test share it), so that a
-    # present alias is a current one.
+    # Named after what the index depends on (not the split: dev and test share it), so that sets and
+    # models evaluated one after another each keep their own index.
     inputs = [file_digest(f)[:12] for f in (eval_set.catalog, eval_set.events, eval_set.profiles) if f is not None]
     catalog = eval_set.catalog.name.split(".")[0]
     tag = f"eval-{catalog}-{encoder.fingerprint.value}-{'-'.join(inputs)}".lower()
     tag = "".join(c if c.isalnum() else "-" for c in tag)[:120]
-    alias, users = tag, f"{tag}-users"
-    own = settings.model_copy(update={"alias": alias, "users_index": users, "max_reject_rate": 1.0})
-    current = store.alias_targets(alias)
-    if rebuild or not current:
-        console.print(f"indexing {eval_set.catalog} with {encoder.fingerprint.value} into alias {alias}")
-        build_index(store, encoder, eval_set.catalog, own, fmt=eval_set.catalog_format, console=console)
+    own = settings.model_copy(update={"alias": tag, "users_index": f"{tag}-users", "max_reject_rate": 1.0})
+    products = ensure_products(
+        store, encoder, eval_set.catalog, own, fmt=eval_set.catalog_format, console=console, rebuild=rebuild
+    )
+    if not products.reused:
+        console.print(f"indexed {eval_set.catalog} with {encoder.fingerprint.value} into alias {tag}")
     if eval_set.events is None:
-        return alias, None
-    if rebuild or not current or not store.alias_targets(users):
-        rejects = RejectLog(own.rejects_dir / f"{users}.rejects.jsonl")
-        try:
-            profiles = read_event_file(eval_set.profiles) if eval_set.profiles else ()
-            build_users_index(store, alias, read_event_file(eval_set.events), rejects, own, profiles=profiles)
-        finally:
-            rejects.close()
-    return alias, users
+        return tag, None
+    ensure_users(store, eval_set.events, own, profiles=eval_set.profiles, rebuild=rebuild)
+    return tag, own.users_index
 
 
 def evaluate(
     eval_set: EvalSet,
-    engine: EngineSettings,
+    engine: ConnectionSettings,
     *,
     base_model: Path,
     finetuned_model: Path | None = None,
@@ -155,7 +146,7 @@ def score(run: EvalRun, *, resamples: int = 1000, seed: int = 0) -> dict[str, An
             low, high = bootstrap_ci(values, resamples=resamples, seed=seed)
             metrics[metric] = {"mean": statistics.fmean(values), "ci95": [low, high]}
         curve = [
-            statistics.fmean(recall(run.rankings[name][q.query_id], relevant_set(q.grades), k) for q in queries)
+            statistics.fmean(recall_at(run.rankings[name][q.query_id], relevant_set(q.grades), k) for q in queries)
             for k in range(1, DEPTH + 1)
         ] if queries else []  # fmt: skip
         systems[name] = {

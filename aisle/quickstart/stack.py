@@ -16,16 +16,14 @@ from aisle.quickstart.settings import StackSettings
 from aisle.quickstart.state import StackState
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import BASE_MODEL_ID, base_model_dir, export_model, get_encoder_settings, load_encoder
+from encoders.fine_tune import fine_tune
 from encoders.text import ProductTextTemplate
-from encoders.train_cli import fine_tune
 from encoders.training_args import TrainingArgs
-from indexer import IndexerSettings, IndexStore, get_indexer_settings
-from indexer.bluegreen import build_index
-from indexer.users import build_users_index, read_event_file
+from indexer import BuildReport, IndexerSettings, IndexStore, UsersReport, get_indexer_settings
+from indexer.ensure import ensure_products, ensure_users
 from kernel.catalog import CatalogFormat
 from kernel.digest import file_digest
 from kernel.opensearch import make_client, resolve_url
-from kernel.rejects import RejectLog
 
 __all__ = ["StackReport", "StepReport", "bring_up", "take_down"]
 
@@ -50,6 +48,7 @@ class StackReport:
     model_dir: Path | None = None
     simulated: bool = False
     steps: list[StepReport] = field(default_factory=list)
+    indices: dict[str, str] = field(default_factory=dict)  # "products", "users" → the live index
 
     @property
     def seconds(self) -> float:
@@ -115,18 +114,16 @@ def bring_up(
 
     def products() -> str:
         assert catalog is not None
-        inputs = {"catalog": file_digest(catalog), "format": catalog_format, "encoder": encoder.fingerprint.value,
-                  "alias": indexer.alias}  # fmt: skip
-        built = state.get("products").get("index")
-        if state.matches("products", inputs) and store.alias_targets(indexer.alias) == [built]:
+        ensured = ensure_products(store, encoder, catalog, indexer, fmt=fmt, console=console)
+        report.indices["products"] = ensured.index
+        if not isinstance(ensured.build, BuildReport):
             return CURRENT
-        result = build_index(store, encoder, catalog, indexer, fmt=fmt, console=console)
-        state.record("products", inputs, index=result.index)
-        return f"{result.load.indexed:,} products into {result.index} ({result.load.docs_per_second:,.0f} docs/s)"
+        load = ensured.build.load
+        return f"{load.indexed:,} products into {ensured.index} ({load.docs_per_second:,.0f} docs/s)"
 
     _step(report, console, "index the catalog", products)
     if events is not None:
-        _step(report, console, "index the shoppers' profiles", lambda: _users(state, store, indexer, events))
+        _step(report, console, "index the shoppers' profiles", lambda: _users(report, store, indexer, events))
     _step(report, console, "start the search API", lambda: _api(state, settings, report, indexer))
     return report
 
@@ -162,6 +159,7 @@ def _choose_model(
             if state.matches("model", inputs) and (training / "model" / "aisle-encoder.json").is_file():
                 return CURRENT
             args = TrainingArgs(
+                store=store_dir,
                 output_dir=training,
                 max_minutes=settings.train_minutes,
                 max_steps=settings.train_max_steps,
@@ -174,7 +172,7 @@ def _choose_model(
                 gate_max_weight=2.0,
                 batch_size=128,
             )
-            tuned = fine_tune(args, store=store_dir)
+            tuned = fine_tune(args, console)
             state.record("model", inputs, folder=str(tuned.model_dir))
             first, best = tuned.result.curve[0].get("ndcg@10", 0), tuned.result.best.get("ndcg@10", 0)
             return (f"{tuned.result.steps} steps in {tuned.result.seconds:.0f}s, "
@@ -196,18 +194,12 @@ def _choose_model(
     return base
 
 
-def _users(state: StackState, store: IndexStore, indexer: IndexerSettings, events: Path) -> str:
-    products = store.alias_targets(indexer.alias)
-    inputs = {"events": file_digest(events), "products": products}
-    built = state.get("users").get("index")
-    if state.matches("users", inputs) and store.alias_targets(indexer.users_index) == [built]:
+def _users(report: StackReport, store: IndexStore, indexer: IndexerSettings, events: Path) -> str:
+    ensured = ensure_users(store, events, indexer)
+    report.indices["users"] = ensured.index
+    if not isinstance(ensured.build, UsersReport):
         return CURRENT
-    rejects = RejectLog(indexer.rejects_dir / "users.rejects.jsonl")
-    try:
-        result = build_users_index(store, indexer.alias, read_event_file(events), rejects, indexer)
-    finally:
-        rejects.close()
-    state.record("users", inputs, index=result.index)
+    result = ensured.build
     unknown = sum(result.unknown_products.values())
     return f"{result.users:,} shoppers from {result.events:,} events into {result.index}" + (
         f" ({unknown} events name unknown products)" if unknown else ""
@@ -219,7 +211,7 @@ def _api(state: StackState, settings: StackSettings, report: StackReport, indexe
     port = settings.api_port or int(previous.get("port") or 0) or free_port()
     inputs = {"opensearch": report.opensearch_url, "model": str(report.model_dir), "host": settings.api_host,
               "port": port, "alias": indexer.alias, "users": indexer.users_index,
-              "built": [state.get("products").get("index"), state.get("users").get("index")]}  # fmt: skip
+              "built": [report.indices.get("products"), report.indices.get("users")]}  # fmt: skip
     report.api_url = f"http://{settings.api_host}:{port}"
     pid = int(previous.get("pid") or 0)
     if state.matches("api", inputs) and is_api_process(pid) and api_is_ready(report.api_url):

@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from aisle.cli import app
-from aisle.engine import EngineSettings, get_engine_settings
 from aisle.evaluation import evaluate, score, simulated_set, write_report
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import EncoderSettings, load_encoder
+from kernel.opensearch import ConnectionSettings, get_connection_settings
 from query_api import create_app
 from query_api.settings import QueryApiSettings
 from tests.support.engine import TestEngine
@@ -30,7 +30,7 @@ def test_every_system_is_scored_through_the_api_code(
     opensearch: TestEngine, base_model: Path, store: Path, tmp_path: Path
 ) -> None:
     eval_set = simulated_set(store)
-    run = evaluate(eval_set, EngineSettings(url=opensearch.url), base_model=base_model)
+    run = evaluate(eval_set, ConnectionSettings(url=opensearch.url), base_model=base_model)
     assert set(run.rankings) == {"bm25", "dense-base", "hybrid-minmax", "hybrid-rrf", "personalized"}
     results = score(run, resamples=200)
     for name, system in results["systems"].items():
@@ -71,8 +71,8 @@ def test_the_gate_fails_the_command_when_a_metric_drops(
     request: pytest.FixtureRequest,
 ) -> None:
     monkeypatch.setenv("AISLE_OPENSEARCH_URL", opensearch.url)
-    get_engine_settings.cache_clear()  # read once per process; this test points it at the test node
-    request.addfinalizer(get_engine_settings.cache_clear)
+    get_connection_settings.cache_clear()  # read once per process; this test points it at the test node
+    request.addfinalizer(get_connection_settings.cache_clear)
     args = ["eval", "simulated", "--store", str(store), "--base-model", str(base_model), "--system", "bm25",
             "--system", "hybrid-minmax"]  # fmt: skip
     first = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "first")])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,13 +10,15 @@ import pytest
 
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import EncoderSettings, ProductTextTemplate, base_model_dir, export_model, load_encoder
-from encoders.histories import Purchase, read_histories
+from encoders.fine_tune import search_time
+from encoders.histories import Purchase, purchases_at
 from encoders.samplers import TrainingExample
-from encoders.train_cli import _search_time
 from encoders.training import CHECKPOINT, train
 from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
-from encoders.training_data import EvalQuery, Split, simulated_store_examples
+from encoders.training_data import simulated_store_examples
+from kernel.data import JudgedQuery, Split, read_event_log
 from kernel.product import Product
+from kernel.rejects import RejectLog
 
 pytestmark = pytest.mark.slow
 
@@ -52,12 +55,13 @@ def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
 
 def _searches_and_histories(
     tiny_store: tuple[Path, dict[str, Product]],
-) -> tuple[list[TrainingExample], list[EvalQuery], dict[str, list[Purchase]]]:
+) -> tuple[list[TrainingExample], list[JudgedQuery], dict[str, list[Purchase]]]:
     """The tiny store's training searches, dev searches and purchase histories."""
     folder, products = tiny_store
     examples, _ = simulated_store_examples(folder, products, Split.TRAIN)
     _, dev = simulated_store_examples(folder, products, Split.DEV)
-    return examples, dev, read_histories(folder / "events.jsonl", _search_time(folder))
+    events = read_event_log(folder / "events.jsonl", RejectLog(folder / "rejects.jsonl"))
+    return examples, dev, purchases_at(events.histories, search_time(folder))
 
 
 @pytest.mark.parametrize(("sampler", "extra"), [
@@ -133,16 +137,16 @@ def test_a_frozen_encoder_trains_only_the_user_tower_and_keeps_the_base_fingerpr
 ) -> None:
     import numpy as np
 
+    from encoders.fine_tune import fine_tune
     from encoders.fingerprint import weights_digest
     from encoders.loading import BASE_MODEL_ID
-    from encoders.train_cli import fine_tune
     from encoders.user_tower import USER_GATE_FILE, LearnedGate
 
     folder, _ = tiny_store
     examples, _ = simulated_store_examples(folder, tiny_store[1], Split.TRAIN)
     args = TrainingArgs(output_dir=tmp_path / "run", batch_size=16, tower_epochs=3, eval_every=0, max_seq_length=32,
                         personalize=True, freeze_encoder=True, gate_max_weight=2.0)  # fmt: skip
-    tuned = fine_tune(args, store=folder)
+    tuned = fine_tune(dataclasses.replace(args, store=folder))
     result, epoch = tuned.result, -(-len(examples) // 16)
     assert result.steps == 3 * epoch
     assert [point["step"] for point in result.curve] == [0.0, epoch, 2.0 * epoch, 3.0 * epoch]  # step 0, then epochs
@@ -179,24 +183,24 @@ def test_freezing_the_encoder_without_personalizing_says_what_to_add(
     tiny_store: tuple[Path, dict[str, Product]], tmp_path: Path
 ) -> None:
     from encoders.errors import TrainingDataError
-    from encoders.train_cli import fine_tune
+    from encoders.fine_tune import fine_tune
 
     folder, _ = tiny_store
     with pytest.raises(TrainingDataError, match="add --personalize"):
-        fine_tune(TrainingArgs(output_dir=tmp_path / "run", freeze_encoder=True), store=folder)
+        fine_tune(TrainingArgs(store=folder, output_dir=tmp_path / "run", freeze_encoder=True))
 
 
 def test_a_tower_trained_on_profiles_learns_an_offset_per_demographic_value(tmp_path: Path) -> None:
     import numpy as np
 
-    from encoders.train_cli import fine_tune
+    from encoders.fine_tune import fine_tune
     from encoders.user_tower import USER_GATE_FILE, LearnedGate
 
     folder = tmp_path / "store"
     write_store(simulate(StoreConfig(products=300, shoppers=120, seed=11, demographics=True)), folder)
     args = TrainingArgs(output_dir=tmp_path / "run", batch_size=16, tower_epochs=3, eval_every=0, max_seq_length=32,
                         personalize=True, freeze_encoder=True, gate_max_weight=2.0)  # fmt: skip
-    tuned = fine_tune(args, store=folder)
+    tuned = fine_tune(dataclasses.replace(args, store=folder))
     values = {"region=north", "region=south", "region=east", "region=west", "customer_type=diy", "customer_type=pro"}
     card = json.loads((tmp_path / "run" / "model_card.json").read_text())
     assert set(card["sampler"]["demographics"]) == values

@@ -10,7 +10,8 @@ from rich.console import Console
 
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import Encoder
-from indexer import IndexerSettings, IndexStore, build_index, build_users_index, read_event_file
+from indexer import IndexerSettings, IndexStore, build_index, build_users_index
+from kernel.data import read_event_file
 from kernel.rejects import RejectLog
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from encoders.evaluation import corpus_metrics, ndcg_at, recall_at
+from encoders.evaluation import corpus_metrics
 from encoders.training_args import NegativeStrategy, TrainingArgs
-from encoders.training_data import EvalQuery, Split, home_depot_examples, split_of
+from encoders.training_data import home_depot_examples
+from kernel.data import JudgedQuery, Split, ndcg_at, recall_at, split_of
 from kernel.product import Product
 
 
@@ -30,7 +31,7 @@ def test_recall_counts_relevant_products_in_the_top_k() -> None:
 def test_corpus_metrics_rank_by_dot_product() -> None:
     products = np.eye(3, dtype=np.float32)
     queries = np.array([[0.9, 0.1, 0.0], [0.0, 0.2, 0.8]], dtype=np.float32)
-    judged = [EvalQuery("q1", "one", {"p0": 3}), EvalQuery("q2", "two", {"p1": 2})]
+    judged = [JudgedQuery("q1", "one", {"p0": 3}), JudgedQuery("q2", "two", {"p1": 2})]
     metrics = corpus_metrics(queries, products, ["p0", "p1", "p2"], judged, ks=(1, 2))
     assert metrics["recall@1"] == 0.5 and metrics["recall@2"] == 1.0
     assert metrics["mrr"] == pytest.approx((1 + 1 / 2) / 2)

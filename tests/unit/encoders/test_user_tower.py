@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from encoders.user_tower import LearnedGate, RecencyPoolingTower
+from kernel.data import read_event_log
+from kernel.rejects import RejectLog
 
 
 def _unit(*values: float) -> np.ndarray:
@@ -108,7 +110,7 @@ def test_the_torch_gate_and_the_served_gate_agree_on_profiles() -> None:
 
 def test_histories_are_aged_at_the_search_time_and_pooled_per_shopper(tmp_path: Path) -> None:
     pytest.importorskip("torch")
-    from encoders.histories import read_histories, user_vectors
+    from encoders.histories import purchases_at, user_vectors
 
     now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     events = [
@@ -118,7 +120,7 @@ def test_histories_are_aged_at_the_search_time_and_pooled_per_shopper(tmp_path: 
     ]
     path = tmp_path / "events.jsonl"
     path.write_text("".join(json.dumps(e) + "\n" for e in events))
-    histories = read_histories(path, now)
+    histories = purchases_at(read_event_log(path, RejectLog(tmp_path / "rejects.jsonl")).histories, now)
     assert [round(p.age_days) for p in histories["u1"]] == [90, 0]
     table = {"a": _unit(1, 0), "b": _unit(0, 1)}
     vectors = user_vectors({"u1": histories["u1"]}, lambda ids: np.stack([table[i] for i in ids]),

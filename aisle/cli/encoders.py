@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from aisle.cli.console import out
 from encoders.export import export_model
 from encoders.loading import BASE_MODEL_ID, base_model_dir
 from encoders.text import DEFAULT_TEMPLATE, ProductTextTemplate
@@ -15,7 +15,6 @@ from encoders.text import DEFAULT_TEMPLATE, ProductTextTemplate
 __all__ = ["app"]
 
 app = typer.Typer(help="Product, query and user encoders.", no_args_is_help=True)
-out = Console(soft_wrap=True)
 
 
 @app.command("export")

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from aisle.engine import get_engine_settings
+from aisle.cli.console import err, out
 from encoders import get_encoder_settings, load_encoder
 from indexer.bluegreen import build_index, rollback
 from indexer.guard import check_encoder
@@ -16,16 +15,15 @@ from indexer.incremental import apply_updates
 from indexer.settings import IndexerSettings, get_indexer_settings
 from indexer.store import IndexStore
 from indexer.taxonomy_column import write_taxonomy_column
-from indexer.users import build_users_index, read_event_file
+from indexer.users import build_users_index
 from kernel.catalog import CatalogFormat, read_products
-from kernel.opensearch import make_client
+from kernel.data import read_event_file
+from kernel.opensearch import get_connection_settings, make_client
 from kernel.rejects import RejectLog
 
 __all__ = ["app"]
 
 app = typer.Typer(help="Catalog → OpenSearch.", no_args_is_help=True)
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
 
 CatalogOption = Annotated[Path, typer.Option("--catalog", help="Catalog file: .jsonl, .csv or .parquet (.gz ok).")]
 FormatOption = Annotated[CatalogFormat | None, typer.Option("--format", help="Catalog layout; default from the name.")]
@@ -37,7 +35,7 @@ def _settings(**overrides: object) -> IndexerSettings:
 
 
 def _store(settings: IndexerSettings) -> IndexStore:
-    return IndexStore(make_client(get_engine_settings()), settings)
+    return IndexStore(make_client(get_connection_settings()), settings)
 
 
 @app.command("build")

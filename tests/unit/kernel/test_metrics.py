@@ -6,8 +6,7 @@ import math
 
 import pytest
 
-from aisle.evaluation import judged_ndcg, mrr, ndcg, query_metrics, recall
-from aisle.evaluation.metrics import relevant_set
+from kernel.data import judged_ndcg, mrr, ndcg_at, query_metrics, recall_at, relevant_set
 
 
 def test_ndcg_by_hand() -> None:
@@ -15,30 +14,30 @@ def test_ndcg_by_hand() -> None:
     # DCG of b, x, a: (2^1-1)/log2(2) + 0 + (2^3-1)/log2(4) = 1 + 3.5
     # IDCG (a, c, b): 7/1 + 3/log2(3) + 1/2
     expected = (1 + 3.5) / (7 + 3 / math.log2(3) + 0.5)
-    assert ndcg(["b", "x", "a"], grades) == pytest.approx(expected)
-    assert ndcg(["a", "c", "b"], grades) == pytest.approx(1.0)
-    assert ndcg(["x", "y"], grades) == 0.0
-    assert ndcg(["a"], {}) == 0.0
+    assert ndcg_at(["b", "x", "a"], grades) == pytest.approx(expected)
+    assert ndcg_at(["a", "c", "b"], grades) == pytest.approx(1.0)
+    assert ndcg_at(["x", "y"], grades) == 0.0
+    assert ndcg_at(["a"], {}) == 0.0
 
 
 def test_ndcg_cuts_at_k() -> None:
     grades = {"a": 1}
-    assert ndcg(["x"] * 10 + ["a"], grades, k=10) == 0.0
-    assert ndcg(["x"] * 9 + ["a"], grades, k=10) == pytest.approx(1 / math.log2(11))
+    assert ndcg_at(["x"] * 10 + ["a"], grades, k=10) == 0.0
+    assert ndcg_at(["x"] * 9 + ["a"], grades, k=10) == pytest.approx(1 / math.log2(11))
 
 
 def test_judged_ndcg_ignores_unjudged_products() -> None:
     grades = {"a": 2, "b": 1}
-    assert judged_ndcg(["x", "y", "b", "z", "a"], grades) == pytest.approx(ndcg(["b", "a"], grades))
+    assert judged_ndcg(["x", "y", "b", "z", "a"], grades) == pytest.approx(ndcg_at(["b", "a"], grades))
     assert judged_ndcg(["x", "a", "b"], grades) == pytest.approx(1.0)
 
 
 def test_recall_and_mrr_by_hand() -> None:
     relevant = {"a", "b", "c", "d"}
     ranked = ["x", "a", "y", "b"]
-    assert recall(ranked, relevant, 2) == 0.25
-    assert recall(ranked, relevant, 4) == 0.5
-    assert recall(ranked, set(), 4) == 0.0
+    assert recall_at(ranked, relevant, 2) == 0.25
+    assert recall_at(ranked, relevant, 4) == 0.5
+    assert recall_at(ranked, set(), 4) == 0.0
     assert mrr(ranked, relevant) == 0.5
     assert mrr(["x", "y"], relevant) == 0.0
 

@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from aisle.engine import get_engine_settings
+from aisle.cli.console import err, out
 from aisle.errors import EvalGateError
 from aisle.evaluation.datasets import EvalSet, home_depot_set, simulated_set, trec_set
 from aisle.evaluation.gate import regressions
@@ -21,12 +20,10 @@ from aisle.evaluation.systems import SYSTEMS
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import BASE_MODEL_ID, base_model_dir, export_model
 from encoders.text import ProductTextTemplate
-from encoders.training_data import Split
+from kernel.data import Split
+from kernel.opensearch import get_connection_settings
 
 __all__ = ["eval_command"]
-
-out = Console(soft_wrap=True)
-err = Console(stderr=True)
 
 
 class Dataset(StrEnum):
@@ -96,7 +93,7 @@ def eval_command(
         base_model = out_dir / "base-model"
         if not (base_model / "aisle-encoder.json").is_file():
             export_model(base_model_dir(), base_model, BASE_MODEL_ID, ProductTextTemplate())
-    run = evaluate(eval_set, get_engine_settings(), base_model=base_model, finetuned_model=model, systems=system,
+    run = evaluate(eval_set, get_connection_settings(), base_model=base_model, finetuned_model=model, systems=system,
                    rebuild=rebuild, lexical_weight=lexical_weight, console=err)  # fmt: skip
     results = score(run, seed=seed)
     card = model.parent / "model_card.json" if model else None

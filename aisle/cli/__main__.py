@@ -1,0 +1,7 @@
+"""`python -m aisle.cli`: the same as the `aisle` command."""
+
+from __future__ import annotations
+
+from aisle.cli import main
+
+main()
