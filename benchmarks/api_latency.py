@@ -115,8 +115,13 @@ def main() -> None:
     settings = IndexerSettings(max_reject_rate=1.0)
     store = IndexStore(make_client(engine), settings)
     print(f"Home Depot catalog in {home_depot_index(store.client, args.model)} (alias products)", file=sys.stderr)
-    users = build_users_index(store, "products", simulated_shoppers(hd / "judgments.csv.gz", args.shoppers, args.seed),
-                              RejectLog(settings.rejects_dir / "bench-users.jsonl"), settings)  # fmt: skip
+    users = build_users_index(
+        store,
+        "products",
+        simulated_shoppers(hd / "judgments.csv.gz", args.shoppers, args.seed),
+        RejectLog(settings.rejects_dir / "bench-users.jsonl"),
+        settings,
+    )
     print(f"SIMULATED shoppers: {users.users} written to {users.index} (see the docstring)", file=sys.stderr)
 
     with gzip.open(hd / "judgments.csv.gz", "rt", encoding="utf-8") as rows:
@@ -127,10 +132,18 @@ def main() -> None:
     if not args.query_cache:
         env["AISLE_ENCODER_QUERY_CACHE_SIZE"] = "0"
     floor_port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "aisle.cli", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    floor = subprocess.Popen([sys.executable, "-m", "benchmarks.forwarding_api", "--port", str(floor_port)], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aisle.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    floor = subprocess.Popen(
+        [sys.executable, "-m", "benchmarks.forwarding_api", "--port", str(floor_port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     api, floor_url = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{floor_port}"
     try:
         _wait_until_ready(f"{api}/ready", "the API; is the Home Depot index built with --model?")
@@ -141,17 +154,25 @@ def main() -> None:
         for process in (server, floor):
             process.terminate()
             process.wait()
-    path = write_result("api_latency", {
-        "requests": args.requests, "warmup": args.warmup, "query_cache": args.query_cache,
-        "simulated_shoppers": users.users, "results": results,
-    })  # fmt: skip
+    path = write_result(
+        "api_latency",
+        {
+            "requests": args.requests,
+            "warmup": args.warmup,
+            "query_cache": args.query_cache,
+            "simulated_shoppers": users.users,
+            "results": results,
+        },
+    )
     if 4 in args.concurrency:
         bare = min(r["p50_ms"] for r in results if r["config"] == BARE and r["concurrency"] == 4)
         personal = next(r for r in results if r["config"] == "personalized" and r["concurrency"] == 4)
         ratio = personal["p50_ms"] / bare
         floor_p50 = next(r["p50_ms"] for r in results if r["config"] == FLOOR and r["concurrency"] == 4)
-        print(f"personalized_p50_c4: {personal['p50_ms']:.1f} ms ({ratio:.2f}x vs bare BM25 _search, "
-              f"its faster pass: {bare:.1f} ms)")  # fmt: skip
+        print(
+            f"personalized_p50_c4: {personal['p50_ms']:.1f} ms ({ratio:.2f}x vs bare BM25 _search, "
+            f"its faster pass: {bare:.1f} ms)"
+        )
         print(f"forwarding_floor_p50_c4: {floor_p50:.1f} ms ({floor_p50 / bare:.2f}x vs bare BM25 _search)")
     print(f"results: {path}")
 
@@ -221,14 +242,21 @@ async def measure(
                 cpu_ms = [
                     (after - before) * 1000 / len(requests) for before, after in zip(cpu_before, cpu_after, strict=True)
                 ]
-                row = {"config": config, "concurrency": concurrency, "requests": len(latencies), "errors": errors,
-                       "throughput_rps": len(latencies) / seconds, "cpu_ms_per_request": {
-                           "load_generator": cpu_ms[0], "api": cpu_ms[1], "opensearch": cpu_ms[2]}}  # fmt: skip
+                row = {
+                    "config": config,
+                    "concurrency": concurrency,
+                    "requests": len(latencies),
+                    "errors": errors,
+                    "throughput_rps": len(latencies) / seconds,
+                    "cpu_ms_per_request": {"load_generator": cpu_ms[0], "api": cpu_ms[1], "opensearch": cpu_ms[2]},
+                }
                 row |= {f"p{p}_ms": percentile(latencies, p) * 1000 for p in (50, 95, 99)}
                 results.append(row)
-                print(f"{config:22} c={concurrency:<3} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f}  "
-                      f"p99 {row['p99_ms']:7.1f}  {row['throughput_rps']:7.1f} req/s  errors {errors}  "
-                      f"CPU ms/req: load {cpu_ms[0]:.2f} api {cpu_ms[1]:.2f} opensearch {cpu_ms[2]:.2f}")  # fmt: skip
+                print(
+                    f"{config:22} c={concurrency:<3} p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f}  "
+                    f"p99 {row['p99_ms']:7.1f}  {row['throughput_rps']:7.1f} req/s  errors {errors}  "
+                    f"CPU ms/req: load {cpu_ms[0]:.2f} api {cpu_ms[1]:.2f} opensearch {cpu_ms[2]:.2f}"
+                )
     return results
 
 

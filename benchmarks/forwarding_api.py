@@ -26,7 +26,7 @@ from query_api.search import dsl
 
 def bare_bm25_body(q: str) -> dict[str, Any]:
     """The API's BM25 query for `q` with no filters, top 10, the fields a hit carries."""
-    return {"query": dsl.lexical(q, []), "size": 10, **dsl.HIT_FIELDS}
+    return dsl.page(dsl.lexical(q, []), 0, 10, {})
 
 
 def create_app(index: str, client: OpenSearch | None = None) -> FastAPI:

@@ -33,13 +33,25 @@ def main() -> None:
     for query in queries:
         vector = [round(float(x), 6) for x in encoder.encode_query(query.text)]
         knn = {"knn": {"vector": {"vector": vector, "k": 100}}}
-        script = {"script_score": {"query": {"match_all": {}}, "script": {
-            "source": "knn_score", "lang": "knn",
-            "params": {"field": "vector", "query_value": vector, "space_type": "innerproduct"},
-        }}}  # fmt: skip
-        ann, ex = ([h["_id"] for h in client.search(index=args.index, body={"size": 100, "_source": False,
-                                                                             "query": q})["hits"]["hits"]]
-                   for q in (knn, script))  # fmt: skip
+        script = {
+            "script_score": {
+                "query": {"match_all": {}},
+                "script": {
+                    "source": "knn_score",
+                    "lang": "knn",
+                    "params": {"field": "vector", "query_value": vector, "space_type": "innerproduct"},
+                },
+            }
+        }
+        ann, ex = (
+            [
+                h["_id"]
+                for h in client.search(index=args.index, body={"size": 100, "_source": False, "query": q})["hits"][
+                    "hits"
+                ]
+            ]
+            for q in (knn, script)
+        )
         overlap10.append(len(set(ann[:10]) & set(ex[:10])) / 10)
         overlap100.append(len(set(ann) & set(ex)) / 100)
         approximate.append(ndcg_at(ann, query.grades))
@@ -48,10 +60,14 @@ def main() -> None:
     mapping = next(iter(client.indices.get_mapping(index=args.index).values()))["mappings"]
     method = mapping["properties"]["vector"]["method"]
     result = {
-        "index": next(iter(settings)), "method": method, "queries": len(queries),
-        "top10_overlap": statistics.fmean(overlap10), "top100_overlap": statistics.fmean(overlap100),
-        "ndcg@10_hnsw": statistics.fmean(approximate), "ndcg@10_exact": statistics.fmean(exact),
-    }  # fmt: skip
+        "index": next(iter(settings)),
+        "method": method,
+        "queries": len(queries),
+        "top10_overlap": statistics.fmean(overlap10),
+        "top100_overlap": statistics.fmean(overlap100),
+        "ndcg@10_hnsw": statistics.fmean(approximate),
+        "ndcg@10_exact": statistics.fmean(exact),
+    }
     path = write_result("hnsw_recall", result)
     print(f"{result['index']} ({method.get('parameters')}): {len(queries)} test queries")
     print(f"top-10 overlap with exact k-NN: {result['top10_overlap']:.4f}; top-100: {result['top100_overlap']:.4f}")

@@ -88,8 +88,14 @@ def main() -> None:
         encode_cpu.append((time.process_time() - cpu_started) * 1000 / count)
 
         index = f"bench-index-{uuid.uuid4().hex[:8]}"
-        body = load_mapping(MAPPING, meta={}, shards=1, dimension=encoder.dimension, hnsw_m=settings.hnsw_m,
-                            hnsw_ef_construction=settings.hnsw_ef_construction)  # fmt: skip
+        body = load_mapping(
+            MAPPING,
+            meta={},
+            shards=1,
+            dimension=encoder.dimension,
+            hnsw_m=settings.hnsw_m,
+            hnsw_ef_construction=settings.hnsw_ef_construction,
+        )
         body["settings"]["index"]["refresh_interval"] = "-1"
         store.create_index(index, body)
         try:
@@ -107,28 +113,46 @@ def main() -> None:
             engine_cpu.append((_engine_cpu_s(client) - engine_started) * 1000 / report.indexed)
         finally:
             store.delete_index(index)
-        console.print(f"run {run + 1}/{args.repeat}: encode-only {encode_rates[-1]:,.0f} docs/s, "
-                      f"end-to-end {e2e_rates[-1]:,.0f} docs/s ({count:,} products; the load left {segments[-1]} "
-                      f"segments, merging them took {merge_seconds[-1]:.1f} s); CPU ms/doc: encode-only "
-                      f"{encode_cpu[-1]:.2f}, end-to-end indexer {e2e_cpu[-1]:.2f} "
-                      f"+ OpenSearch {engine_cpu[-1]:.2f}")  # fmt: skip
+        console.print(
+            f"run {run + 1}/{args.repeat}: encode-only {encode_rates[-1]:,.0f} docs/s, "
+            f"end-to-end {e2e_rates[-1]:,.0f} docs/s ({count:,} products; the load left {segments[-1]} "
+            f"segments, merging them took {merge_seconds[-1]:.1f} s); CPU ms/doc: encode-only "
+            f"{encode_cpu[-1]:.2f}, end-to-end indexer {e2e_cpu[-1]:.2f} "
+            f"+ OpenSearch {engine_cpu[-1]:.2f}"
+        )
 
     encode_only, end_to_end = median(encode_rates), median(e2e_rates)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    path = write_result("index_throughput", {
-        "products": count, "repeat": args.repeat, "backend": args.backend.value, "cores_apart": args.cores_apart,
-        "encode_only_docs_per_s": encode_rates, "end_to_end_docs_per_s": e2e_rates,
-        "median_encode_only": encode_only, "median_end_to_end": end_to_end, "peak_rss_mib": peak_mib,
-        "cpu_ms_per_doc": {"encode_only": encode_cpu, "end_to_end_indexer": e2e_cpu,
-                           "end_to_end_opensearch": engine_cpu},
-        "opensearch": _engine_version(client),
-        "segments_after_load": segments, "merge_seconds": merge_seconds, "max_segments": settings.max_segments,
-    })  # fmt: skip
+    path = write_result(
+        "index_throughput",
+        {
+            "products": count,
+            "repeat": args.repeat,
+            "backend": args.backend.value,
+            "cores_apart": args.cores_apart,
+            "encode_only_docs_per_s": encode_rates,
+            "end_to_end_docs_per_s": e2e_rates,
+            "median_encode_only": encode_only,
+            "median_end_to_end": end_to_end,
+            "peak_rss_mib": peak_mib,
+            "cpu_ms_per_doc": {
+                "encode_only": encode_cpu,
+                "end_to_end_indexer": e2e_cpu,
+                "end_to_end_opensearch": engine_cpu,
+            },
+            "opensearch": _engine_version(client),
+            "segments_after_load": segments,
+            "merge_seconds": merge_seconds,
+            "max_segments": settings.max_segments,
+        },
+    )
     print(f"encode_only_throughput: {encode_only:,.0f} docs/s (median of {args.repeat}, {count:,} products)")
     print(f"peak_memory: {peak_mib:,.0f} MiB (indexer process)")
     print(f"end_to_end_index_throughput: {end_to_end:,.0f} docs/s ({end_to_end / encode_only:.2f}x vs encode-only)")
-    print(f"cpu_ms_per_doc: encode-only {median(encode_cpu):.2f}; end-to-end indexer {median(e2e_cpu):.2f} "
-          f"+ OpenSearch {median(engine_cpu):.2f} (medians)")  # fmt: skip
+    print(
+        f"cpu_ms_per_doc: encode-only {median(encode_cpu):.2f}; end-to-end indexer {median(e2e_cpu):.2f} "
+        f"+ OpenSearch {median(engine_cpu):.2f} (medians)"
+    )
     print(f"results: {path}")
 
 

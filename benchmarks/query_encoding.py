@@ -51,10 +51,17 @@ def main() -> None:
     for backend in BACKENDS:
         cosines = np.sum(vectors[backend] * vectors[Backend.TORCH], axis=1)
         p50, p90 = median(latencies[backend]), statistics.quantiles(latencies[backend], n=10)[-1]
-        result[backend.value] = {"median_ms": p50, "p90_ms": p90, "speedup_vs_torch": reference / p50,
-                                 "mean_cosine": float(cosines.mean()), "min_cosine": float(cosines.min())}  # fmt: skip
-        print(f"{backend.value:10s} {p50:9.2f} {p90:7.2f} {reference / p50:7.2f}× {cosines.mean():9.4f} "
-              f"{cosines.min():8.4f}")  # fmt: skip
+        result[backend.value] = {
+            "median_ms": p50,
+            "p90_ms": p90,
+            "speedup_vs_torch": reference / p50,
+            "mean_cosine": float(cosines.mean()),
+            "min_cosine": float(cosines.min()),
+        }
+        print(
+            f"{backend.value:10s} {p50:9.2f} {p90:7.2f} {reference / p50:7.2f}× {cosines.mean():9.4f} "
+            f"{cosines.min():8.4f}"
+        )
     print(f"results: {write_result('query_encoding', {'queries': len(queries), 'backends': result})}")
 
 

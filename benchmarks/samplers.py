@@ -54,8 +54,12 @@ def _time_to(curve: list[dict[str, float]], target: float) -> float | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--assigned", type=Path, default=Path("artifacts/home-depot-assigned/products.csv.gz"),
-                        help="Home Depot catalog with assigned categories (aisle index assign-taxonomy)")  # fmt: skip
+    parser.add_argument(
+        "--assigned",
+        type=Path,
+        default=Path("artifacts/home-depot-assigned/products.csv.gz"),
+        help="Home Depot catalog with assigned categories (aisle index assign-taxonomy)",
+    )
     parser.add_argument("--samplers", nargs="+", default=list(RUNS), choices=list(RUNS))
     parser.add_argument("--steps", type=int, default=120, help="training steps per sampler")
     parser.add_argument("--eval-every", type=int, default=30)
@@ -74,22 +78,35 @@ def main() -> None:
         out = RESULTS / "samplers" / name
         sampler, batching, negatives = RUNS[name]
         training = TrainingArgs(
-            home_depot=home_depot, catalog=args.assigned, output_dir=out, sampler=sampler, batching=batching,
-            negatives=args.negatives if negatives is None else negatives, batch_size=args.batch_size,
-            max_steps=args.steps, eval_every=args.eval_every, eval_products=args.eval_products, seed=args.seed,
-            template="{title}", ance_refresh_every=max(args.steps // 3, 1),
-        )  # fmt: skip
+            home_depot=home_depot,
+            catalog=args.assigned,
+            output_dir=out,
+            sampler=sampler,
+            batching=batching,
+            negatives=args.negatives if negatives is None else negatives,
+            batch_size=args.batch_size,
+            max_steps=args.steps,
+            eval_every=args.eval_every,
+            eval_products=args.eval_products,
+            seed=args.seed,
+            template="{title}",
+            ance_refresh_every=max(args.steps // 3, 1),
+        )
         tuned = fine_tune(training)
         result = tuned.result
         per_step = result.train_seconds / max(result.steps, 1)
         test = _test_metrics(tuned.model_dir, args.assigned, home_depot / "judgments.csv.gz", args.seed)
         runs[name] = {
-            "steps": result.steps, "train_seconds": round(result.train_seconds, 1),
+            "steps": result.steps,
+            "train_seconds": round(result.train_seconds, 1),
             "seconds_per_step": round(per_step, 3),
             "projected_epoch_minutes": round(per_step * result.steps_per_epoch / 60, 1),
-            "steps_per_epoch": result.steps_per_epoch, "dev_start": result.curve[0], "dev_best": result.best,
-            "curve": result.curve, "test": test,
-        }  # fmt: skip
+            "steps_per_epoch": result.steps_per_epoch,
+            "dev_start": result.curve[0],
+            "dev_best": result.best,
+            "curve": result.curve,
+            "test": test,
+        }
         print(f"{name}: test {runs[name]['test']}; {per_step:.2f} s/step", flush=True)
     baseline = runs.get("in-batch")
     if baseline:
@@ -101,14 +118,18 @@ def main() -> None:
     settings = {"steps": args.steps, "batch_size": args.batch_size, "negatives": args.negatives, "seed": args.seed}
     name = "samplers" if args.samplers == list(RUNS) else "-".join(["samplers", *args.samplers])
     path = write_result(name, {"base_test": base, **settings, "runs": runs})
-    print(f"\n{'sampler':10s} {'test nDCG@10':>12s} {'R@100':>7s} {'s/step':>7s} {'epoch min':>9s} {'× in-batch':>10s} "
-          f"{'s to in-batch best':>18s}")  # fmt: skip
+    print(
+        f"\n{'sampler':10s} {'test nDCG@10':>12s} {'R@100':>7s} {'s/step':>7s} {'epoch min':>9s} {'× in-batch':>10s} "
+        f"{'s to in-batch best':>18s}"
+    )
     for name, run in runs.items():
         reach = run.get("seconds_to_in_batch_best_dev")
-        print(f"{name:10s} {run['test']['ndcg@10']:12.4f} {run['test']['recall@100']:7.4f} "
-              f"{run['seconds_per_step']:7.2f} {run['projected_epoch_minutes']:9.1f} "
-              f"{run.get('time_per_step_vs_in_batch', 1.0):10.3f} "
-              f"{'never' if reach is None else f'{reach:.0f}':>18s}")  # fmt: skip
+        print(
+            f"{name:10s} {run['test']['ndcg@10']:12.4f} {run['test']['recall@100']:7.4f} "
+            f"{run['seconds_per_step']:7.2f} {run['projected_epoch_minutes']:9.1f} "
+            f"{run.get('time_per_step_vs_in_batch', 1.0):10.3f} "
+            f"{'never' if reach is None else f'{reach:.0f}':>18s}"
+        )
     print(f"{'base':10s} {base['ndcg@10']:12.4f} {base['recall@100']:7.4f}  (no fine-tuning)")
     print(f"results: {path}")
 

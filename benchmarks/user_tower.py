@@ -62,10 +62,18 @@ def main() -> None:
     encoder = load_encoder(exported_base_model(), Backend.ONNX_INT8)
     catalog = list(products.values())
     with tempfile.TemporaryDirectory() as scratch:
-        settings = TrainingArgs(output_dir=Path(scratch), personalize=True, freeze_encoder=True, gate_max_weight=2.0,
-                                batch_size=128, eval_every=0, tower_epochs=args.epochs)  # fmt: skip
-        data = tower_data(encoder.encode_texts, examples, catalog, dev, histories, settings, ProductTextTemplate(),
-                          demographics)  # fmt: skip
+        settings = TrainingArgs(
+            output_dir=Path(scratch),
+            personalize=True,
+            freeze_encoder=True,
+            gate_max_weight=2.0,
+            batch_size=128,
+            eval_every=0,
+            tower_epochs=args.epochs,
+        )
+        data = tower_data(
+            encoder.encode_texts, examples, catalog, dev, histories, settings, ProductTextTemplate(), demographics
+        )
 
         def scored(fused: np.ndarray) -> dict[str, float]:
             metrics = corpus_metrics(fused, data.corpus_vectors, data.corpus_ids, dev)
@@ -77,8 +85,9 @@ def main() -> None:
 
             def keep(gate: Any) -> None:
                 with torch.no_grad():
-                    best["fused"] = gate(tower_input.dev_queries, tower_input.dev_users,
-                                         tower_input.dev_demographics).numpy()  # fmt: skip
+                    best["fused"] = gate(
+                        tower_input.dev_queries, tower_input.dev_users, tower_input.dev_demographics
+                    ).numpy()
 
             result = fit_user_tower(tower_input, settings, keep, projection=projection)
             return {**scored(best["fused"]), "step": result.best["step"], "train_seconds": result.train_seconds}
@@ -99,10 +108,14 @@ def main() -> None:
                 rows["gate without projection, judged targets"] = trained(targeted, projection=False)
                 if data.vocabulary:
                     rows["tower + demographics, judged targets"] = trained(replace(data, targets=targeted.targets))
-    print(f"SIMULATED store {args.store}: {len(examples):,} training searches, {len(dev):,} dev searches, "
-          f"{len(catalog):,} products; dev metrics over the whole catalog")  # fmt: skip
-    print(f"dev searches by cold shoppers (no purchases): {len(cold)}; profiles: "
-          f"{', '.join(data.vocabulary) if data.vocabulary else 'none in this store'}")  # fmt: skip
+    print(
+        f"SIMULATED store {args.store}: {len(examples):,} training searches, {len(dev):,} dev searches, "
+        f"{len(catalog):,} products; dev metrics over the whole catalog"
+    )
+    print(
+        f"dev searches by cold shoppers (no purchases): {len(cold)}; profiles: "
+        f"{', '.join(data.vocabulary) if data.vocabulary else 'none in this store'}"
+    )
     print(f"{'variant':42s} {'nDCG@10':>8s} {'R@100':>7s} {'cold':>7s} {'best step':>9s} {'train s':>8s}")
     for name, metrics in rows.items():
         step = f"{metrics['step']:.0f}" if "step" in metrics else "-"

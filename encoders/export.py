@@ -32,11 +32,25 @@ ONNX_FP32 = "onnx/model.onnx"
 ONNX_INT8 = "onnx/model_int8.onnx"
 # Short retail queries like those the API serves; the cosine check runs on them.
 PROBE_QUERIES = (
-    "cordless drill", "18v lithium ion battery", "garden bench", "pvc pipe 3/4 in", "toilet flapper",
-    "deck stain semi transparent", "led shop light 4ft", "ceiling fan with light", "door knob satin nickel",
-    "weed eater string", "vinyl plank flooring", "outdoor patio furniture", "water heater 50 gallon",
-    "kitchen faucet pull down", "drywall screws 1 5/8", "paint roller", "circular saw blade", "mulch",
-)  # fmt: skip
+    "cordless drill",
+    "18v lithium ion battery",
+    "garden bench",
+    "pvc pipe 3/4 in",
+    "toilet flapper",
+    "deck stain semi transparent",
+    "led shop light 4ft",
+    "ceiling fan with light",
+    "door knob satin nickel",
+    "weed eater string",
+    "vinyl plank flooring",
+    "outdoor patio furniture",
+    "water heater 50 gallon",
+    "kitchen faucet pull down",
+    "drywall screws 1 5/8",
+    "paint roller",
+    "circular saw blade",
+    "mulch",
+)
 
 
 def export_model(

@@ -149,9 +149,11 @@ def load_encoder(settings: EncoderSettings) -> Encoder:
     if not model_dir.is_dir():
         raise ModelNotFoundError(f"AISLE_ENCODER_MODEL_DIR={model_dir} does not exist.")
     metadata = _metadata(model_dir)
-    template = ProductTextTemplate(
-        str(metadata["template"]["template"]), tuple(metadata["template"]["attribute_keys"])
-    ) if metadata else ProductTextTemplate()  # fmt: skip
+    template = (
+        ProductTextTemplate(str(metadata["template"]["template"]), tuple(metadata["template"]["attribute_keys"]))
+        if metadata
+        else ProductTextTemplate()
+    )
     backend = settings.backend
     if backend is Backend.AUTO:
         backend = Backend.ONNX_INT8 if (model_dir / ONNX_INT8).is_file() else Backend.TORCH
@@ -174,9 +176,11 @@ def load_encoder(settings: EncoderSettings) -> Encoder:
             settings.threads,
             settings.spin,
         )
-    model_id = str(metadata["fingerprint"]["model_id"]) if metadata else (
-        BASE_MODEL_ID if settings.model_dir is None else model_dir.name
-    )  # fmt: skip
+    model_id = (
+        str(metadata["fingerprint"]["model_id"])
+        if metadata
+        else (BASE_MODEL_ID if settings.model_dir is None else model_dir.name)
+    )
     fingerprint = EncoderFingerprint(model_id, weights_digest(model_dir), template.describe(), text_encoder.dimension)
     gate = LearnedGate.load(model_dir / USER_GATE_FILE) if (model_dir / USER_GATE_FILE).is_file() else None
     return Encoder(text_encoder, template, fingerprint, backend, settings.query_cache_size, gate)

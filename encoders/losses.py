@@ -72,5 +72,9 @@ class StagedRankingLoss:
 
     def get_config_dict(self) -> dict[str, Any]:
         """Settings for the model card."""
-        return {"name": "mmse-retrieval+ranking", "scale": self.scale, "margin": self.margin,
-                "ranking_weight": self.ranking_weight}  # fmt: skip
+        return {
+            "name": "mmse-retrieval+ranking",
+            "scale": self.scale,
+            "margin": self.margin,
+            "ranking_weight": self.ranking_weight,
+        }

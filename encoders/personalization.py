@@ -65,11 +65,17 @@ class UserGate(torch.nn.Module):
         return LearnedGate(
             self.w_query.detach().cpu().numpy().astype(np.float32),
             self.w_user.detach().cpu().numpy().astype(np.float32),
-            float(self.w_similarity.detach()), float(self.bias.detach()), self.max_weight,
+            float(self.w_similarity.detach()),
+            float(self.bias.detach()),
+            self.max_weight,
             None if self.projection is None else self.projection.detach().cpu().numpy().astype(np.float32),
-            {token: self.offsets[i].detach().cpu().numpy().astype(np.float32)
-             for i, token in enumerate(self.demographics)} if self.offsets is not None else {},
-        )  # fmt: skip
+            {
+                token: self.offsets[i].detach().cpu().numpy().astype(np.float32)
+                for i, token in enumerate(self.demographics)
+            }
+            if self.offsets is not None
+            else {},
+        )
 
 
 class PersonalizedRankingLoss:

@@ -73,9 +73,11 @@ class TaxonomyAssigner:
         """One assignment per title."""
         vectors = self._encode(titles)
         chunks = range(0, len(titles), self.chunk)
-        first = np.concatenate([
-            (vectors[i : i + self.chunk] @ self._leaf_vectors.T).argmax(axis=1) for i in chunks
-        ]) if len(titles) else np.zeros(0, dtype=np.int64)  # fmt: skip
+        first = (
+            np.concatenate([(vectors[i : i + self.chunk] @ self._leaf_vectors.T).argmax(axis=1) for i in chunks])
+            if len(titles)
+            else np.zeros(0, dtype=np.int64)
+        )
         prior = self._prior(first) if self.prior_weight else np.zeros(len(self.leaves), dtype=np.float32)
         out: list[Assignment] = []
         for i in range(0, len(titles), self.chunk):

@@ -98,8 +98,12 @@ class DevCheckpoints:
         """Score the model now with `evaluate`; call `keep` when its nDCG@10 is the best so far."""
         began = time.perf_counter()
         metrics = evaluate()
-        point = {"step": float(self.result.steps), "seconds": began - self.started,
-                 "train_seconds": began - self.started - self.evaluating, **metrics}  # fmt: skip
+        point = {
+            "step": float(self.result.steps),
+            "seconds": began - self.started,
+            "train_seconds": began - self.started - self.evaluating,
+            **metrics,
+        }
         self.result.curve.append(point)
         score = metrics.get("ndcg@10", float(self.result.steps))
         if score > self.best_score:
@@ -125,8 +129,15 @@ def build_sampler(
         case NegativeStrategy.BM25:
             return BM25Sampler(catalog, template.render, args.seed, depth=args.mined_depth)
         case NegativeStrategy.ANCE:
-            return AnceSampler(catalog, template.render, encode, args.seed, refresh_every=args.ance_refresh_every,
-                               pool_size=args.ance_pool, depth=args.mined_depth)  # fmt: skip
+            return AnceSampler(
+                catalog,
+                template.render,
+                encode,
+                args.seed,
+                refresh_every=args.ance_refresh_every,
+                pool_size=args.ance_pool,
+                depth=args.mined_depth,
+            )
         case NegativeStrategy.MMSE:
             return StagedSampler(catalog, args.seed)
         case NegativeStrategy.TB_HNS:
@@ -213,8 +224,9 @@ def train(
         def refresh_users() -> None:
             # Histories are pooled from the model being trained, as the indexer will pool them from the served one.
             users.clear()
-            users.update(user_vectors(known, lambda ids: encoder.encode([template.render(by_id[i]) for i in ids]),
-                                      tower))  # fmt: skip
+            users.update(
+                user_vectors(known, lambda ids: encoder.encode([template.render(by_id[i]) for i in ids]), tower)
+            )
             model.train()
 
         def user_labels(batch: list[TrainingExample]) -> Any:
@@ -291,31 +303,47 @@ def train(
     if staged:
         ranking = f"{args.ranking_weight} × stage ranking (margin {args.ranking_margin})"
         loss = f"MMSE retrieval (scale {args.scale}) + {ranking}"
-    write_run_outputs(args, result, len(examples), len(catalog), loss=loss,
-                      sampler=sampler.get_config_dict(), batches=planner.get_config_dict(),
-                      title=f"{sampler.name}, {planner.name} batches, seed {args.seed}")  # fmt: skip
+    write_run_outputs(
+        args,
+        result,
+        len(examples),
+        len(catalog),
+        loss=loss,
+        sampler=sampler.get_config_dict(),
+        batches=planner.get_config_dict(),
+        title=f"{sampler.name}, {planner.name} batches, seed {args.seed}",
+    )
     return result
 
 
 def _columns(
-    batch: list[TrainingExample], sampler: NegativeSampler, k: int, template: ProductTextTemplate,
-    catalog: Sequence[Product], rng: random.Random,
-) -> list[list[str]]:  # fmt: skip
+    batch: list[TrainingExample],
+    sampler: NegativeSampler,
+    k: int,
+    template: ProductTextTemplate,
+    catalog: Sequence[Product],
+    rng: random.Random,
+) -> list[list[str]]:
     """Text columns for MNRL: queries, positives, then one column per hard negative."""
     negatives = sampler.sample(batch, k)
     columns = [[e.query for e in batch], [template.render(e.positive) for e in batch]]
     if k and any(negatives):
         for j in range(k):
             # A short list is topped up with a random catalog product so every column is full.
-            columns.append([template.render(n[j] if j < len(n) else catalog[rng.randrange(len(catalog))])
-                            for n in negatives])  # fmt: skip
+            columns.append(
+                [template.render(n[j] if j < len(n) else catalog[rng.randrange(len(catalog))]) for n in negatives]
+            )
     return columns
 
 
 def _staged_columns(
-    batch: list[TrainingExample], sampler: StagedSampler, k: int, template: ProductTextTemplate,
-    catalog: Sequence[Product], rng: random.Random,
-) -> tuple[list[list[str]], Any]:  # fmt: skip
+    batch: list[TrainingExample],
+    sampler: StagedSampler,
+    k: int,
+    template: ProductTextTemplate,
+    catalog: Sequence[Product],
+    rng: random.Random,
+) -> tuple[list[list[str]], Any]:
     """Text columns for the staged loss (queries, purchased, staged products) and each product's stage."""
     import torch
 
@@ -324,8 +352,9 @@ def _staged_columns(
     columns = [[e.query for e in batch], [template.render(e.positive) for e in batch]]
     labels = [[PURCHASED] + [stage for _, stage in row] + [PADDING] * (width - len(row)) for row in staged]
     for j in range(width):
-        columns.append([template.render(row[j][0] if j < len(row) else catalog[rng.randrange(len(catalog))])
-                        for row in staged])  # fmt: skip
+        columns.append(
+            [template.render(row[j][0] if j < len(row) else catalog[rng.randrange(len(catalog))]) for row in staged]
+        )
     return columns, torch.tensor(labels)
 
 
@@ -369,9 +398,16 @@ def _to_device(features: dict[str, Any], device: Any) -> dict[str, Any]:
 
 
 def write_run_outputs(
-    args: TrainingArgs, result: TrainingResult, examples: int, products: int, *, loss: str,
-    sampler: dict[str, Any], batches: dict[str, Any], title: str,
-) -> None:  # fmt: skip
+    args: TrainingArgs,
+    result: TrainingResult,
+    examples: int,
+    products: int,
+    *,
+    loss: str,
+    sampler: dict[str, Any],
+    batches: dict[str, Any],
+    title: str,
+) -> None:
     """train_args.json, sampler.json, curve.csv/png and model_card.json of a finished run."""
     out = args.output_dir
     args.to_json(out / "train_args.json")
@@ -381,11 +417,23 @@ def write_run_outputs(
         writer.writeheader()
         writer.writerows(result.curve)
     _plot_curve(result.curve, out / "curve.png", title)
-    (out / "model_card.json").write_text(json.dumps({
-        "base": "all-MiniLM-L6-v2", "loss": loss, "sampler": sampler, "batches": batches,
-        "examples": examples, "catalog": products, "steps": result.steps,
-        "wall_seconds": round(result.seconds, 1), "train_seconds": round(result.train_seconds, 1),
-        "steps_per_epoch": result.steps_per_epoch, "best_dev": result.best,
-        "dev_scored_with_histories": args.personalize,
-        "dev_curve_start": result.curve[0] if result.curve else {},
-    }, indent=2))  # fmt: skip
+    (out / "model_card.json").write_text(
+        json.dumps(
+            {
+                "base": "all-MiniLM-L6-v2",
+                "loss": loss,
+                "sampler": sampler,
+                "batches": batches,
+                "examples": examples,
+                "catalog": products,
+                "steps": result.steps,
+                "wall_seconds": round(result.seconds, 1),
+                "train_seconds": round(result.train_seconds, 1),
+                "steps_per_epoch": result.steps_per_epoch,
+                "best_dev": result.best,
+                "dev_scored_with_histories": args.personalize,
+                "dev_curve_start": result.curve[0] if result.curve else {},
+            },
+            indent=2,
+        )
+    )

@@ -129,9 +129,15 @@ class LearnedGate:
         """JSON-ready parameters."""
         projection = None if self.user_projection is None else self.user_projection.tolist()
         offsets = {token: offset.tolist() for token, offset in self.demographic_offsets.items()}
-        return {"w_query": self.w_query.tolist(), "w_user": self.w_user.tolist(), "w_similarity": self.w_similarity,
-                "bias": self.bias, "max_weight": self.max_weight, "user_projection": projection,
-                "demographic_offsets": offsets}  # fmt: skip
+        return {
+            "w_query": self.w_query.tolist(),
+            "w_user": self.w_user.tolist(),
+            "w_similarity": self.w_similarity,
+            "bias": self.bias,
+            "max_weight": self.max_weight,
+            "user_projection": projection,
+            "demographic_offsets": offsets,
+        }
 
     @classmethod
     def load(cls, path: Path) -> LearnedGate:
@@ -139,9 +145,15 @@ class LearnedGate:
         raw = json.loads(path.read_text())
         projection = raw.get("user_projection")  # absent in gates trained before there was one
         offsets = {token: np.asarray(v, np.float32) for token, v in (raw.get("demographic_offsets") or {}).items()}
-        return cls(np.asarray(raw["w_query"], np.float32), np.asarray(raw["w_user"], np.float32),
-                   float(raw["w_similarity"]), float(raw["bias"]), float(raw["max_weight"]),
-                   None if projection is None else np.asarray(projection, np.float32), offsets)  # fmt: skip
+        return cls(
+            np.asarray(raw["w_query"], np.float32),
+            np.asarray(raw["w_user"], np.float32),
+            float(raw["w_similarity"]),
+            float(raw["bias"]),
+            float(raw["max_weight"]),
+            None if projection is None else np.asarray(projection, np.float32),
+            offsets,
+        )
 
 
 def demographic_token(name: str, value: str) -> str:

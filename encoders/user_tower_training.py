@@ -95,8 +95,9 @@ def tower_data(
     product_vectors = encode([template.render(p) for p in catalog])
     position = {p.id: i for i, p in enumerate(catalog)}
     known = {u: [p for p in h if p.product_id in position] for u, h in histories.items()}
-    users = user_vectors(known, lambda ids: product_vectors[[position[i] for i in ids]],
-                         RecencyPoolingTower(args.history_half_life_days))  # fmt: skip
+    users = user_vectors(
+        known, lambda ids: product_vectors[[position[i] for i in ids]], RecencyPoolingTower(args.history_half_life_days)
+    )
     if not any(e.user_id in users for e in examples):
         raise TrainingDataError("No training search has a shopper with a purchase history: nothing to personalize.")
     zero = np.zeros(product_vectors.shape[1], dtype=np.float32)
@@ -124,8 +125,10 @@ def tower_data(
 def _profile_matrix(users: Sequence[str | None], profiles: dict[str, dict[str, str]], vocabulary: list[str]) -> Any:
     """Row i: vocabulary indices of user i's profile values, padded with -1 (unknown users: all -1)."""
     index = {token: i for i, token in enumerate(vocabulary)}
-    rows = [[index[t] for t in (demographic_token(k, v) for k, v in profiles.get(u or "", {}).items()) if t in index]
-            for u in users]  # fmt: skip
+    rows = [
+        [index[t] for t in (demographic_token(k, v) for k, v in profiles.get(u or "", {}).items()) if t in index]
+        for u in users
+    ]
     return _padded(rows)
 
 
@@ -240,11 +243,16 @@ def train_user_tower(
         point["seconds"] += encoding
     result.seconds += encoding
     loss_name = f"multi-positive softmax over the catalog (scale {args.scale}), encoder frozen"
-    write_run_outputs(args, result, len(examples), len(catalog), loss=loss_name,
-                      sampler={"name": "whole catalog", "targets": str(args.tower_targets),
-                               "demographics": data.vocabulary},
-                      batches={"name": "random", "size": args.batch_size, "epochs": args.tower_epochs},
-                      title=f"user tower on a frozen encoder, seed {args.seed}")  # fmt: skip
+    write_run_outputs(
+        args,
+        result,
+        len(examples),
+        len(catalog),
+        loss=loss_name,
+        sampler={"name": "whole catalog", "targets": str(args.tower_targets), "demographics": data.vocabulary},
+        batches={"name": "random", "size": args.batch_size, "epochs": args.tower_epochs},
+        title=f"user tower on a frozen encoder, seed {args.seed}",
+    )
     return result
 
 

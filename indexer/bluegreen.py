@@ -85,13 +85,15 @@ def build_index(
     """
     console = console or Console(stderr=True)
     index = new_index_name(settings.alias)
-    meta = {"aisle": {
-        "mapping": MAPPING,
-        "encoder": encoder.fingerprint.to_dict(),
-        "catalog": {"source": str(catalog), "format": (fmt.value if fmt else None)},
-        "inputs": product_inputs(catalog, fmt, encoder, settings),
-        "created_at": dt.datetime.now(dt.UTC).isoformat(),
-    }}  # fmt: skip
+    meta = {
+        "aisle": {
+            "mapping": MAPPING,
+            "encoder": encoder.fingerprint.to_dict(),
+            "catalog": {"source": str(catalog), "format": (fmt.value if fmt else None)},
+            "inputs": product_inputs(catalog, fmt, encoder, settings),
+            "created_at": dt.datetime.now(dt.UTC).isoformat(),
+        }
+    }
     body = load_mapping(
         MAPPING,
         meta=meta,
@@ -107,9 +109,15 @@ def build_index(
     try:
         with indexing_progress(console) as progress:
             load = load_products(
-                store, encoder, index, read_products(catalog, fmt), rejects, settings,
-                expected_rows=count_rows(catalog, fmt), progress=progress,
-            )  # fmt: skip
+                store,
+                encoder,
+                index,
+                read_products(catalog, fmt),
+                rejects,
+                settings,
+                expected_rows=count_rows(catalog, fmt),
+                progress=progress,
+            )
         rejects.close()
         _check_reject_rate(load, rejects, settings)
         store.refresh(index)

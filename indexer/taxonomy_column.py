@@ -9,6 +9,7 @@ from pathlib import Path
 
 from encoders.taxonomy_assignment import TaxonomyAssigner
 from kernel.catalog.formats import CatalogFormat, read_products
+from kernel.product import CATEGORY_SEPARATOR
 
 __all__ = ["TaxonomyColumnReport", "write_taxonomy_column"]
 
@@ -43,12 +44,15 @@ def write_taxonomy_column(
         rows.append((str(fields["id"]), str(fields["title"])))
     assignments = assigner.assign([title for _, title in rows])
     out_file.parent.mkdir(parents=True, exist_ok=True)
-    with (gzip.open(out_file, "wt", encoding="utf-8", newline="") if out_file.suffix == ".gz"
-          else out_file.open("w", encoding="utf-8", newline="")) as file:  # fmt: skip
+    with (
+        gzip.open(out_file, "wt", encoding="utf-8", newline="")
+        if out_file.suffix == ".gz"
+        else out_file.open("w", encoding="utf-8", newline="")
+    ) as file:
         writer = csv.writer(file)
         writer.writerow(COLUMNS)
         for (product_id, title), assignment in zip(rows, assignments, strict=True):
-            writer.writerow([product_id, title, " > ".join(assignment.leaf), assignment.confidence])
+            writer.writerow([product_id, title, CATEGORY_SEPARATOR.join(assignment.leaf), assignment.confidence])
     confidences = sorted(a.confidence for a in assignments)
     report.assigned = len(assignments)
     report.leaves = len({a.leaf for a in assignments})

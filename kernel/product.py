@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-__all__ = ["Availability", "Product", "parse_category_path"]
+__all__ = ["CATEGORY_SEPARATOR", "Availability", "Product", "parse_category_path"]
 
 CATEGORY_SEPARATOR = " > "
 MAX_TITLE_CHARS = 1_000

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from kernel.errors import TaxonomyError
+from kernel.product import parse_category_path
 
 __all__ = ["CategoryPath", "Taxonomy"]
 
@@ -49,7 +50,7 @@ class Taxonomy:
             rows = csv.DictReader((line for line in source if not line.startswith("#")), delimiter="\t")
             if rows.fieldnames is None or "path" not in rows.fieldnames:
                 raise TaxonomyError(f"{path} has no 'path' column; expected a TSV like Google's categories.tsv.")
-            return cls(tuple(p.strip() for p in row["path"].split(">")) for row in rows)
+            return cls(tuple(parse_category_path(row["path"])) for row in rows)
 
     @property
     def leaves(self) -> list[CategoryPath]:

@@ -75,10 +75,12 @@ def create_app(
     encoder = encoder or load_encoder(get_encoder_settings())
     profiles = ProfileCache(backend, settings.users_index, settings.user_cache_ttl_s, settings.user_cache_size)
     metrics = ApiMetrics()
-    metrics.watch_caches({
-        "query_vectors": lambda: encoder.query_cache_stats,
-        "user_profiles": lambda: (profiles.hits, profiles.misses),
-    })  # fmt: skip
+    metrics.watch_caches(
+        {
+            "query_vectors": lambda: encoder.query_cache_stats,
+            "user_profiles": lambda: (profiles.hits, profiles.misses),
+        }
+    )
     app.state.settings = settings
     app.state.backend = backend
     app.state.encoder = encoder
@@ -91,8 +93,12 @@ def create_app(
     _install_error_handling(app, metrics)
     app.add_middleware(RequestLog)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                           allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"])  # fmt: skip
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-API-Key", "X-Request-ID"],
+        )
     return app
 
 
@@ -163,7 +169,14 @@ class RequestLog:
         try:
             await self.app(scope, receive, tagged)
         finally:
-            log.info(json.dumps({
-                "request_id": request_id, "method": scope["method"], "path": scope["path"], "status": status,
-                "ms": round((time.perf_counter() - started) * 1000, 2),
-            }))  # fmt: skip
+            log.info(
+                json.dumps(
+                    {
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "ms": round((time.perf_counter() - started) * 1000, 2),
+                    }
+                )
+            )

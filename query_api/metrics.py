@@ -32,9 +32,12 @@ class ApiMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.latency = Histogram(
-            "aisle_search_latency_seconds", "Search latency by mode used", ["mode"], registry=self.registry,
+            "aisle_search_latency_seconds",
+            "Search latency by mode used",
+            ["mode"],
+            registry=self.registry,
             buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0),
-        )  # fmt: skip
+        )
         self.errors = Counter("aisle_errors", "Error answers by code", ["code"], registry=self.registry)
 
     def watch_caches(self, caches: dict[str, Callable[[], tuple[int, int]]]) -> None:

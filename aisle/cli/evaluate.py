@@ -34,8 +34,16 @@ class Dataset(StrEnum):
     TREC = "trec"
 
 
-def _load(dataset: Dataset, store: Path | None, data_dir: Path, products: int, shoppers: int, trec: list[Path],
-          out_dir: Path, split: Split) -> EvalSet:  # fmt: skip
+def _load(
+    dataset: Dataset,
+    store: Path | None,
+    data_dir: Path,
+    products: int,
+    shoppers: int,
+    trec: list[Path],
+    out_dir: Path,
+    split: Split,
+) -> EvalSet:
     if dataset is Dataset.HOME_DEPOT:
         return home_depot_set(data_dir / "home-depot", split)
     if dataset is Dataset.TREC:
@@ -93,19 +101,31 @@ def eval_command(
         base_model = out_dir / "base-model"
         if not (base_model / "aisle-encoder.json").is_file():
             export_model(base_model_dir(), base_model, BASE_MODEL_ID, ProductTextTemplate())
-    run = evaluate(eval_set, get_connection_settings(), base_model=base_model, finetuned_model=model, systems=system,
-                   rebuild=rebuild, lexical_weight=lexical_weight, console=err)  # fmt: skip
+    run = evaluate(
+        eval_set,
+        get_connection_settings(),
+        base_model=base_model,
+        finetuned_model=model,
+        systems=system,
+        rebuild=rebuild,
+        lexical_weight=lexical_weight,
+        console=err,
+    )
     results = score(run, seed=seed)
     card = model.parent / "model_card.json" if model else None
     files = write_report(results, out_dir, model_card=card if card and card.is_file() else None)
     for name, data in results["systems"].items():
         m = data["metrics"]
-        out.print(f"{name:20} nDCG@10 {m['ndcg@10']['mean']:.4f}  Recall@24 {m['recall@24']['mean']:.4f}  "
-                  f"Recall@100 {m['recall@100']['mean']:.4f}  MRR {m['mrr']['mean']:.4f}")  # fmt: skip
+        out.print(
+            f"{name:20} nDCG@10 {m['ndcg@10']['mean']:.4f}  Recall@24 {m['recall@24']['mean']:.4f}  "
+            f"Recall@100 {m['recall@100']['mean']:.4f}  MRR {m['mrr']['mean']:.4f}"
+        )
     out.print(f"report: {files['markdown']} and {files['html']}; results: {files['json']}")
     if gate is not None:
         found = regressions(results, json.loads(gate.read_text()), tolerance)
         if found:
-            raise EvalGateError(f"{len(found)} metric(s) dropped more than {tolerance} below {gate}: "
-                                + "; ".join(str(r) for r in found))  # fmt: skip
+            raise EvalGateError(
+                f"{len(found)} metric(s) dropped more than {tolerance} below {gate}: "
+                + "; ".join(str(r) for r in found)
+            )
         out.print(f"gate: no metric dropped more than {tolerance} below {gate}")

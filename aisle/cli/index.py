@@ -50,13 +50,17 @@ def build(
     encoder = load_encoder(get_encoder_settings())
     report = build_index(_store(settings), encoder, catalog, settings, fmt=fmt, console=err)
     load = report.load
-    out.print(f"{report.index}: {load.indexed:,} products indexed, {load.rejected:,} rejected "
-              f"({', '.join(f'{k}: {v}' for k, v in report.reject_counts.items()) or 'none'}), "
-              f"{load.docs_per_second:,.0f} docs/s end to end, encoder {encoder.fingerprint.value}")  # fmt: skip
+    out.print(
+        f"{report.index}: {load.indexed:,} products indexed, {load.rejected:,} rejected "
+        f"({', '.join(f'{k}: {v}' for k, v in report.reject_counts.items()) or 'none'}), "
+        f"{load.docs_per_second:,.0f} docs/s end to end, encoder {encoder.fingerprint.value}"
+    )
     if report.reject_counts:
         out.print(f"rejected rows and reasons: {report.rejects_path}")
-    out.print(f"alias {settings.alias} → {report.index} (was {', '.join(report.previous) or 'new'})"
-              + (f"; removed {', '.join(report.pruned)}" if report.pruned else ""))  # fmt: skip
+    out.print(
+        f"alias {settings.alias} → {report.index} (was {', '.join(report.previous) or 'new'})"
+        + (f"; removed {', '.join(report.pruned)}" if report.pruned else "")
+    )
 
 
 @app.command("update")
@@ -76,9 +80,11 @@ def update(
         report = apply_updates(store, encoder, index, read_products(catalog, fmt), deletes, rejects)
     finally:
         rejects.close()
-    out.print(f"{index}: {report.created} new, {report.reencoded} re-encoded, {report.partial} price/stock only, "
-              f"{report.unchanged} unchanged, {report.deleted} deleted, {report.not_found} not found, "
-              f"{report.failed} failed" + (f"; rejects in {rejects.path}" if rejects.total else ""))  # fmt: skip
+    out.print(
+        f"{index}: {report.created} new, {report.reencoded} re-encoded, {report.partial} price/stock only, "
+        f"{report.unchanged} unchanged, {report.deleted} deleted, {report.not_found} not found, "
+        f"{report.failed} failed" + (f"; rejects in {rejects.path}" if rejects.total else "")
+    )
 
 
 @app.command("rollback")
@@ -101,14 +107,22 @@ def users(
     settings = get_indexer_settings()
     rejects = RejectLog(settings.rejects_dir / "users.rejects.jsonl")
     try:
-        report = build_users_index(_store(settings), settings.alias, read_event_file(events), rejects, settings,
-                                   profiles=read_event_file(profiles) if profiles else ())  # fmt: skip
+        report = build_users_index(
+            _store(settings),
+            settings.alias,
+            read_event_file(events),
+            rejects,
+            settings,
+            profiles=read_event_file(profiles) if profiles else (),
+        )
     finally:
         rejects.close()
     unknown = sum(report.unknown_products.values())
-    out.print(f"{report.index}: {report.users:,} users from {report.events:,} events; "
-              f"{unknown} events name unknown products ({len(report.unknown_products)} distinct)"
-              + (f"; {rejects.total} malformed events in {rejects.path}" if rejects.total else ""))  # fmt: skip
+    out.print(
+        f"{report.index}: {report.users:,} users from {report.events:,} events; "
+        f"{unknown} events name unknown products ({len(report.unknown_products)} distinct)"
+        + (f"; {rejects.total} malformed events in {rejects.path}" if rejects.total else "")
+    )
 
 
 @app.command("assign-taxonomy")
@@ -132,5 +146,7 @@ def assign_taxonomy(
     report = write_taxonomy_column(catalog, catalog_format, assigner, out_file)
     for line, reason in report.skipped.items():
         err.print(f"line {line}: skipped: {reason}")
-    out.print(f"assigned {report.assigned:,} products to {report.leaves:,} leaves (median confidence "
-              f"{report.median_confidence:.2f}); {len(report.skipped):,} rows skipped; wrote {out_file}")  # fmt: skip
+    out.print(
+        f"assigned {report.assigned:,} products to {report.leaves:,} leaves (median confidence "
+        f"{report.median_confidence:.2f}); {len(report.skipped):,} rows skipped; wrote {out_file}"
+    )

@@ -209,10 +209,18 @@ def _base_rootfs(settings: EngineSettings, packages: tuple[str, ...], console: C
     with tempfile.TemporaryDirectory(prefix="aisle-rootfs-") as tmp:
         rootfs = Path(tmp) / "rootfs"
         result = subprocess.run(
-            ["debootstrap", "--variant=minbase", f"--include={','.join(packages)}",
-             settings.debian_suite, str(rootfs), settings.debian_mirror],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
+            [
+                "debootstrap",
+                "--variant=minbase",
+                f"--include={','.join(packages)}",
+                settings.debian_suite,
+                str(rootfs),
+                settings.debian_mirror,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode != 0:
             raise ImageBuildError(
                 f"debootstrap failed (exit {result.returncode}): {result.stdout[-2000:]}{result.stderr}"

@@ -69,8 +69,10 @@ def simulated_set(store: Path, split: Split = Split.TEST, seed: int = 13) -> Eva
         )
         for query in simulated_queries(sessions, read_qrels(store / "qrels.txt"), split, seed)
     ]
-    notes = ["SIMULATED store: catalog, shoppers, purchases and searches come from aisle's generative model "
-             "(README, 'The simulated store'); no real shopper is behind these figures."]  # fmt: skip
+    notes = [
+        "SIMULATED store: catalog, shoppers, purchases and searches come from aisle's generative model "
+        "(README, 'The simulated store'); no real shopper is behind these figures."
+    ]
     profiles = store / "profiles.jsonl"
     return EvalSet(
         f"simulated-{store.name}",
@@ -108,11 +110,14 @@ def home_depot_set(folder: Path, split: Split = Split.TEST, seed: int = 13) -> E
         replace(q, segments=home_depot_segments(q.text, relevant_seen=any(p in trained_on for p in q.grades)))
         for q in home_depot_queries(ratings, split, seed)
     ]
-    notes = ["Home Depot: real product titles and real graded human judgments; no purchase histories, so "
-             "`personalized` is not evaluated. Segments: query length and whether the query has a number "
-             "(sizes, model numbers: exact tokens); no traffic counts exist."]  # fmt: skip
-    return EvalSet(f"home-depot-{split.value}", folder / "products.csv.gz", CatalogFormat.HOME_DEPOT, queries, None,
-                   False, notes)  # fmt: skip
+    notes = [
+        "Home Depot: real product titles and real graded human judgments; no purchase histories, so "
+        "`personalized` is not evaluated. Segments: query length and whether the query has a number "
+        "(sizes, model numbers: exact tokens); no traffic counts exist."
+    ]
+    return EvalSet(
+        f"home-depot-{split.value}", folder / "products.csv.gz", CatalogFormat.HOME_DEPOT, queries, None, False, notes
+    )
 
 
 def trec_set(name: str, catalog: Path, queries_file: Path, qrels: Path, events: Path | None = None) -> EvalSet:

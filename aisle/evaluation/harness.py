@@ -30,8 +30,12 @@ __all__ = ["DEPTH", "EvalRun", "evaluate"]
 DEPTH = 100
 # Pairs tested for a difference: each system against BM25, personalization against its fallback,
 # fine-tuned against base.
-_PAIRS = [("personalized", "hybrid-minmax"), ("hybrid-minmax", "hybrid-minmax-base"),
-          ("dense-finetuned", "dense-base"), ("hybrid-minmax", "hybrid-rrf")]  # fmt: skip
+_PAIRS = [
+    ("personalized", "hybrid-minmax"),
+    ("hybrid-minmax", "hybrid-minmax-base"),
+    ("dense-finetuned", "dense-base"),
+    ("hybrid-minmax", "hybrid-rrf"),
+]
 
 
 @dataclass
@@ -125,10 +129,16 @@ def evaluate(
 
 
 def _rank(service: SearchService, system: System, query: JudgedQuery, lexical_weight: float | None) -> list[str]:
-    request = SearchRequest.model_validate({
-        "q": query.text, "size": DEPTH, "mode": system.mode, "fusion": system.fusion, "lexical_weight": lexical_weight,
-        "user_id": query.user_id if system.name == "personalized" else None,
-    })  # fmt: skip
+    request = SearchRequest.model_validate(
+        {
+            "q": query.text,
+            "size": DEPTH,
+            "mode": system.mode,
+            "fusion": system.fusion,
+            "lexical_weight": lexical_weight,
+            "user_id": query.user_id if system.name == "personalized" else None,
+        }
+    )
     return [hit.id for hit in service.search(request).hits]
 
 
@@ -145,14 +155,20 @@ def score(run: EvalRun, *, resamples: int = 1000, seed: int = 0) -> dict[str, An
             values = [row[metric] for row in rows]
             low, high = bootstrap_ci(values, resamples=resamples, seed=seed)
             metrics[metric] = {"mean": statistics.fmean(values), "ci95": [low, high]}
-        curve = [
-            statistics.fmean(recall_at(run.rankings[name][q.query_id], relevant_set(q.grades), k) for q in queries)
-            for k in range(1, DEPTH + 1)
-        ] if queries else []  # fmt: skip
+        curve = (
+            [
+                statistics.fmean(recall_at(run.rankings[name][q.query_id], relevant_set(q.grades), k) for q in queries)
+                for k in range(1, DEPTH + 1)
+            ]
+            if queries
+            else []
+        )
         systems[name] = {
-            "metrics": metrics, "segments": _segments(queries, rows), "recall_curve": curve,
+            "metrics": metrics,
+            "segments": _segments(queries, rows),
+            "recall_curve": curve,
             "median_latency_ms": run.latencies_ms[name],
-        }  # fmt: skip
+        }
     tests = []
     pairs = [(a, "bm25") for a in per_query if a != "bm25"] + _PAIRS
     for a, b in pairs:
@@ -163,11 +179,18 @@ def score(run: EvalRun, *, resamples: int = 1000, seed: int = 0) -> dict[str, An
                 p_value = paired_p_value(va, vb, seed=seed)
                 tests.append({"a": a, "b": b, "metric": metric, "difference": difference, "p_value": p_value})
     return {
-        "dataset": run.eval_set.name, "simulated": run.eval_set.simulated, "notes": run.eval_set.notes,
-        "queries": len(queries), "depth": DEPTH, "recall_cutoffs": list(RECALL_CUTOFFS), "models": run.models,
-        "indices": run.indices, "systems": systems, "paired_tests": tests,
+        "dataset": run.eval_set.name,
+        "simulated": run.eval_set.simulated,
+        "notes": run.eval_set.notes,
+        "queries": len(queries),
+        "depth": DEPTH,
+        "recall_cutoffs": list(RECALL_CUTOFFS),
+        "models": run.models,
+        "indices": run.indices,
+        "systems": systems,
+        "paired_tests": tests,
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }  # fmt: skip
+    }
 
 
 def _segments(queries: list[JudgedQuery], rows: list[dict[str, float]]) -> dict[str, dict[str, dict[str, float]]]:

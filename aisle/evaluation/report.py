@@ -31,8 +31,10 @@ def _segment_tables(results: dict[str, Any], metric: str) -> list[tuple[str, lis
     tables = []
     for dimension in dimensions:
         values = sorted({v for s in systems.values() for v in s["segments"].get(dimension, {})})
-        header = ["system", *[f"{v} (n={int(next(iter(systems.values()))['segments'][dimension][v]['queries'])})"
-                              for v in values]]  # fmt: skip
+        header = [
+            "system",
+            *[f"{v} (n={int(next(iter(systems.values()))['segments'][dimension][v]['queries'])})" for v in values],
+        ]
         rows = [[name, *[f"{s['segments'][dimension][v][metric]:.4f}" for v in values]] for name, s in systems.items()]
         tables.append((dimension, header, rows))
     return tables
@@ -123,28 +125,42 @@ def write_report(results: dict[str, Any], out: Path, *, model_card: Path | None 
     figures = _plots(results, out, model_card)
     header, rows = _table(results)
     title = f"aisle evaluation: {results['dataset']}"
-    intro = [f"{results['queries']} judged queries, top {results['depth']} per system, over the full catalog; "
-             "[x, y] = 95% bootstrap interval. Models: "
-             + ", ".join(f"{k} = {v}" for k, v in results["models"].items()), *results["notes"]]  # fmt: skip
-    tests = [[t["a"], t["b"], t["metric"], f"{t['difference']:+.4f}", f"{t['p_value']:.4f}"]
-             for t in results["paired_tests"]]  # fmt: skip
+    intro = [
+        f"{results['queries']} judged queries, top {results['depth']} per system, over the full catalog; "
+        "[x, y] = 95% bootstrap interval. Models: " + ", ".join(f"{k} = {v}" for k, v in results["models"].items()),
+        *results["notes"],
+    ]
+    tests = [
+        [t["a"], t["b"], t["metric"], f"{t['difference']:+.4f}", f"{t['p_value']:.4f}"] for t in results["paired_tests"]
+    ]
     test_header = ["system", "vs", "metric", "difference", "p (paired randomization)"]
     md = [f"# {title}", "", *[f"> {line}" for line in intro], "", "## Systems", "", _markdown_table(header, rows)]
     md += ["", "## Paired significance tests", "", _markdown_table(test_header, tests)]
-    html_parts = [f"<h1>{html.escape(title)}</h1>", *[f"<p>{html.escape(line)}</p>" for line in intro],
-                  "<h2>Systems</h2>", _html_table(header, rows), "<h2>Paired significance tests</h2>",
-                  _html_table(test_header, tests)]  # fmt: skip
+    html_parts = [
+        f"<h1>{html.escape(title)}</h1>",
+        *[f"<p>{html.escape(line)}</p>" for line in intro],
+        "<h2>Systems</h2>",
+        _html_table(header, rows),
+        "<h2>Paired significance tests</h2>",
+        _html_table(test_header, tests),
+    ]
     for dimension, seg_header, seg_rows in _segment_tables(results, "recall@24"):
         md += ["", f"## Recall@24 by {dimension}", "", _markdown_table(seg_header, seg_rows)]
         html_parts += [f"<h2>Recall@24 by {html.escape(dimension)}</h2>", _html_table(seg_header, seg_rows)]
     for caption, name in figures:
         md += ["", f"![{caption}]({name})"]
-        html_parts += [f"<figure><img src='{name}' alt='{html.escape(caption)}'><figcaption>"
-                       f"{html.escape(caption)}</figcaption></figure>"]  # fmt: skip
+        html_parts += [
+            f"<figure><img src='{name}' alt='{html.escape(caption)}'><figcaption>"
+            f"{html.escape(caption)}</figcaption></figure>"
+        ]
     files["markdown"].write_text("\n".join(md) + "\n")
-    style = ("body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#1d2430}"
-             "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #d9dee5;padding:4px 8px;"
-             "font-size:13px}th{background:#f7f8fa}img{max-width:100%}")  # fmt: skip
-    files["html"].write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
-                             f"<style>{style}</style></head><body>{''.join(html_parts)}</body></html>")  # fmt: skip
+    style = (
+        "body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;color:#1d2430}"
+        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #d9dee5;padding:4px 8px;"
+        "font-size:13px}th{background:#f7f8fa}img{max-width:100%}"
+    )
+    files["html"].write_text(
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<style>{style}</style></head><body>{''.join(html_parts)}</body></html>"
+    )
     return files

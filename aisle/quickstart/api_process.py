@@ -36,8 +36,11 @@ def start_api(env: dict[str, str], host: str, port: int, log_file: Path, timeout
     command = [sys.executable, "-m", "aisle.cli", "serve", "--host", host, "--port", str(port)]
     launcher = subprocess.run(
         ["sh", "-c", 'setsid "$@" >>"$AISLE_API_LOG" 2>&1 </dev/null & echo $!', "sh", *command],
-        env={**os.environ, **env, "AISLE_API_LOG": str(log_file)}, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        env={**os.environ, **env, "AISLE_API_LOG": str(log_file)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     pid = int(launcher.stdout.strip())
     url = f"http://{host}:{port}"
     deadline = time.monotonic() + timeout_s

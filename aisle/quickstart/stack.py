@@ -135,8 +135,10 @@ def _simulate(state: StackState, config: StoreConfig, store_dir: Path) -> str:
     store = simulate(config)
     write_store(store, store_dir)
     state.record("store", inputs, folder=str(store_dir))
-    return (f"{len(store.products):,} products, {len(store.shoppers):,} shoppers, "
-            f"{len(store.events):,} purchases, {len(store.sessions):,} searches")  # fmt: skip
+    return (
+        f"{len(store.products):,} products, {len(store.shoppers):,} shoppers, "
+        f"{len(store.events):,} purchases, {len(store.sessions):,} searches"
+    )
 
 
 def _choose_model(
@@ -151,11 +153,15 @@ def _choose_model(
 
         def train() -> str:
             inputs = {
-                "store": file_digest(store_dir / "catalog.jsonl") + file_digest(store_dir / "sessions.jsonl")
+                "store": file_digest(store_dir / "catalog.jsonl")
+                + file_digest(store_dir / "sessions.jsonl")
                 + file_digest(store_dir / "events.jsonl"),
-                "minutes": settings.train_minutes, "max_steps": settings.train_max_steps, "seed": settings.seed,
-                "eval_products": settings.train_eval_products, "user_tower": "frozen-encoder",
-            }  # fmt: skip
+                "minutes": settings.train_minutes,
+                "max_steps": settings.train_max_steps,
+                "seed": settings.seed,
+                "eval_products": settings.train_eval_products,
+                "user_tower": "frozen-encoder",
+            }
             if state.matches("model", inputs) and (training / "model" / "aisle-encoder.json").is_file():
                 return CURRENT
             args = TrainingArgs(
@@ -175,8 +181,10 @@ def _choose_model(
             tuned = fine_tune(args, console)
             state.record("model", inputs, folder=str(tuned.model_dir))
             first, best = tuned.result.curve[0].get("ndcg@10", 0), tuned.result.best.get("ndcg@10", 0)
-            return (f"{tuned.result.steps} steps in {tuned.result.seconds:.0f}s, "
-                    f"personalized dev nDCG@10 {first:.3f} → {best:.3f}")  # fmt: skip
+            return (
+                f"{tuned.result.steps} steps in {tuned.result.seconds:.0f}s, "
+                f"personalized dev nDCG@10 {first:.3f} → {best:.3f}"
+            )
 
         _step(report, console, "train the user tower on the store's searches and purchase histories", train)
         return training / "model"
@@ -209,17 +217,27 @@ def _users(report: StackReport, store: IndexStore, indexer: IndexerSettings, eve
 def _api(state: StackState, settings: StackSettings, report: StackReport, indexer: IndexerSettings) -> str:
     previous = state.get("api")
     port = settings.api_port or int(previous.get("port") or 0) or free_port()
-    inputs = {"opensearch": report.opensearch_url, "model": str(report.model_dir), "host": settings.api_host,
-              "port": port, "alias": indexer.alias, "users": indexer.users_index,
-              "built": [report.indices.get("products"), report.indices.get("users")]}  # fmt: skip
+    inputs = {
+        "opensearch": report.opensearch_url,
+        "model": str(report.model_dir),
+        "host": settings.api_host,
+        "port": port,
+        "alias": indexer.alias,
+        "users": indexer.users_index,
+        "built": [report.indices.get("products"), report.indices.get("users")],
+    }
     report.api_url = f"http://{settings.api_host}:{port}"
     pid = int(previous.get("pid") or 0)
     if state.matches("api", inputs) and is_api_process(pid) and api_is_ready(report.api_url):
         return CURRENT
     if pid:
         stop_api(pid)
-    env = {"AISLE_OPENSEARCH_URL": report.opensearch_url, "AISLE_ENCODER_MODEL_DIR": str(report.model_dir),
-           "AISLE_API_ALIAS": indexer.alias, "AISLE_API_USERS_INDEX": indexer.users_index}  # fmt: skip
+    env = {
+        "AISLE_OPENSEARCH_URL": report.opensearch_url,
+        "AISLE_ENCODER_MODEL_DIR": str(report.model_dir),
+        "AISLE_API_ALIAS": indexer.alias,
+        "AISLE_API_USERS_INDEX": indexer.users_index,
+    }
     pid = start_api(env, settings.api_host, port, settings.home / "api.log", settings.api_start_timeout_s)
     state.record("api", inputs, pid=pid, port=port)
     return f"pid {pid}, log {settings.home / 'api.log'}"

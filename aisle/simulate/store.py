@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from aisle.simulate.taxonomy import Leaf, load_leaves
+from kernel.product import CATEGORY_SEPARATOR, parse_category_path
 
 __all__ = ["SimulatedStore", "StoreConfig", "simulate", "write_store"]
 
@@ -53,8 +54,28 @@ MATERIALS = {
     ],
 }
 SIZES = ["small", "medium", "large", "18 in.", "24 in.", "36 in.", "48 in.", "60 in.", "2-pack", "4-pack"]
-BRAND_STEMS = ["Ridge", "Pine", "Iron", "Summit", "North", "Oak", "Harbor", "Stone", "Maple", "Falcon", "Cedar",
-               "Atlas", "Bright", "Copper", "Eagle", "River", "Granite", "Prairie", "Swift", "Willow"]  # fmt: skip
+BRAND_STEMS = [
+    "Ridge",
+    "Pine",
+    "Iron",
+    "Summit",
+    "North",
+    "Oak",
+    "Harbor",
+    "Stone",
+    "Maple",
+    "Falcon",
+    "Cedar",
+    "Atlas",
+    "Bright",
+    "Copper",
+    "Eagle",
+    "River",
+    "Granite",
+    "Prairie",
+    "Swift",
+    "Willow",
+]
 BRAND_ENDS = ["line", "craft", "works", "wood", "point", "field", "mark", "gate"]
 TIERS = ["budget", "mid", "premium"]
 TIER_PRICE = [0.6, 1.0, 1.8]
@@ -127,10 +148,12 @@ def _make_catalog(config: StoreConfig, rng: np.random.Generator, store: Simulate
     leaves = load_leaves()
     taken: set[str] = set()
     brands = {
-        family: [(name, int(rng.integers(3)), str(rng.choice(STYLES)))
-                 for name in _brand_names(rng, config.brands_per_family, taken)]
+        family: [
+            (name, int(rng.integers(3)), str(rng.choice(STYLES)))
+            for name in _brand_names(rng, config.brands_per_family, taken)
+        ]
         for family in sorted({leaf.family for leaf in leaves})
-    }  # fmt: skip
+    }
     # Leaf sizes follow a Zipf-like law: a few big categories, a long tail.
     weights = 1.0 / np.arange(1, len(leaves) + 1) ** 0.6
     weights = rng.permutation(weights / weights.sum())
@@ -150,20 +173,26 @@ def _make_catalog(config: StoreConfig, rng: np.random.Generator, store: Simulate
         words = [name, style, material, leaf.phrase, size]
         title = " ".join(w for w in words if w).title().replace(" In.", " in.") + f", {colour.title()} ({model})"
         price = round(base_price[int(leaf_index)] * TIER_PRICE[tier] * float(np.exp(rng.normal(0, 0.25))), 2)
-        store.products.append({
-            "id": f"sim-{i:06d}", "title": title, "brand": name, "category": list(leaf.path),
-            "description": f"{style.title()} {material} {leaf.phrase} by {name}, {size}, {colour}.",
-            "attributes": {"style": style, "material": material, "colour": colour, "size": size, "model": model},
-            "price": price, "currency": "USD",
-            "availability": "in_stock" if rng.random() < 0.93 else "out_of_stock",
-        })  # fmt: skip
+        store.products.append(
+            {
+                "id": f"sim-{i:06d}",
+                "title": title,
+                "brand": name,
+                "category": list(leaf.path),
+                "description": f"{style.title()} {material} {leaf.phrase} by {name}, {size}, {colour}.",
+                "attributes": {"style": style, "material": material, "colour": colour, "size": size, "model": model},
+                "price": price,
+                "currency": "USD",
+                "availability": "in_stock" if rng.random() < 0.93 else "out_of_stock",
+            }
+        )
         brand_of[i], tier_of[i], style_of[i] = b, tier, STYLES.index(style)
         by_leaf[int(leaf_index)].append(i)
     return _Catalog(leaves, brands, by_leaf, brand_of, tier_of, style_of, leaf_of)
 
 
 def _material_key(family: str) -> str:
-    return family if family in MATERIALS else family.split(" > ")[0]
+    return family if family in MATERIALS else parse_category_path(family)[0]
 
 
 @dataclass
@@ -194,28 +223,41 @@ def _make_shoppers(config: StoreConfig, rng: np.random.Generator, catalog: _Cata
             product = _choose(rng, catalog, taste, catalog.by_leaf[leaf_index])
             days_ago = float(rng.uniform(1, 365))
             bought.append(store.products[product]["id"])
-            store.events.append({
-                "user_id": user, "product_id": store.products[product]["id"], "quantity": int(rng.integers(1, 3)),
-                "timestamp": (NOW - dt.timedelta(days=days_ago)).isoformat(), "event": "purchase",
-                "region": region,
-            })  # fmt: skip
+            store.events.append(
+                {
+                    "user_id": user,
+                    "product_id": store.products[product]["id"],
+                    "quantity": int(rng.integers(1, 3)),
+                    "timestamp": (NOW - dt.timedelta(days=days_ago)).isoformat(),
+                    "event": "purchase",
+                    "region": region,
+                }
+            )
             _drift(rng, taste, stocked)
         for k in range(config.sessions_per_shopper):
             _session(rng, catalog, store, taste, user, segment, f"{user}-q{k}", pages)
-        store.shoppers.append({
-            "user_id": user, "segment": segment, "purchases": len(bought), "style": STYLES[taste.style],
-            "tier": TIERS[taste.tier],
-            "families": sorted({leaves[i].family for i in np.flatnonzero(taste.leaf_weights > 0.05)}),
-            **({k: v for k, v in profile.items() if k != "user_id"} if profile else {}),
-        })  # fmt: skip
+        store.shoppers.append(
+            {
+                "user_id": user,
+                "segment": segment,
+                "purchases": len(bought),
+                "style": STYLES[taste.style],
+                "tier": TIERS[taste.tier],
+                "families": sorted({leaves[i].family for i in np.flatnonzero(taste.leaf_weights > 0.05)}),
+                **({k: v for k, v in profile.items() if k != "user_id"} if profile else {}),
+            }
+        )
         if profile:
             store.profiles.append(profile)
 
 
 def _profile(rng: np.random.Generator, user: str) -> dict[str, str]:
     types = list(CUSTOMER_TYPES)
-    return {"user_id": user, "region": str(rng.choice(REGIONS)),
-            "customer_type": str(rng.choice(types, p=list(CUSTOMER_TYPES.values())))}  # fmt: skip
+    return {
+        "user_id": user,
+        "region": str(rng.choice(REGIONS)),
+        "customer_type": str(rng.choice(types, p=list(CUSTOMER_TYPES.values()))),
+    }
 
 
 def _taste(
@@ -289,15 +331,24 @@ def _page(pages: _Pages, catalog: _Catalog, taste: _Taste, intent: int, bought: 
     shown = [int(p) for p in rng.choice(others, size=min(pages.size - 1, len(others)), replace=False)] if others else []
     shown.insert(int(rng.integers(len(shown) + 1)), bought)
     fits = _utility(catalog, taste, np.array(shown))
-    clicked = [p for p, fit in zip(shown, fits, strict=True)
-               if p == bought or (catalog.leaf[p] == intent and fit >= 1.5 and rng.random() < 0.6)]  # fmt: skip
+    clicked = [
+        p
+        for p, fit in zip(shown, fits, strict=True)
+        if p == bought or (catalog.leaf[p] == intent and fit >= 1.5 and rng.random() < 0.6)
+    ]
     return shown, clicked
 
 
 def _session(
-    rng: np.random.Generator, catalog: _Catalog, store: SimulatedStore, taste: _Taste, user: str, segment: str,
-    query_id: str, pages: _Pages,
-) -> None:  # fmt: skip
+    rng: np.random.Generator,
+    catalog: _Catalog,
+    store: SimulatedStore,
+    taste: _Taste,
+    user: str,
+    segment: str,
+    query_id: str,
+    pages: _Pages,
+) -> None:
     leaves = catalog.leaves
     intent = int(rng.choice(len(leaves), p=taste.leaf_weights))
     leaf = leaves[intent]
@@ -315,11 +366,19 @@ def _session(
     def ids(products: list[int]) -> list[str]:
         return [store.products[p]["id"] for p in products]
 
-    store.sessions.append({
-        "query_id": query_id, "user_id": user, "query": query, "segment": segment, "intent": " > ".join(leaf.path),
-        "purchased": store.products[bought]["id"], "shown": ids(shown), "clicked": ids(clicked),
-        "timestamp": NOW.isoformat(),
-    })  # fmt: skip
+    store.sessions.append(
+        {
+            "query_id": query_id,
+            "user_id": user,
+            "query": query,
+            "segment": segment,
+            "intent": CATEGORY_SEPARATOR.join(leaf.path),
+            "purchased": store.products[bought]["id"],
+            "shown": ids(shown),
+            "clicked": ids(clicked),
+            "timestamp": NOW.isoformat(),
+        }
+    )
     # Judged: products of the intended leaf that fit the shopper. Everything else, including the same
     # noun in another leaf ("bench" in the wrong room), is not what this shopper came for: grade 0.
     candidates = np.array(catalog.by_leaf[intent])
@@ -336,8 +395,12 @@ def write_store(store: SimulatedStore, out: Path) -> dict[str, Path]:
     With demographics also profiles.jsonl: every shopper's region and customer type, cold ones included.
     """
     out.mkdir(parents=True, exist_ok=True)
-    tables = {"catalog.jsonl": store.products, "events.jsonl": store.events, "sessions.jsonl": store.sessions,
-              "shoppers.jsonl": store.shoppers}  # fmt: skip
+    tables = {
+        "catalog.jsonl": store.products,
+        "events.jsonl": store.events,
+        "sessions.jsonl": store.sessions,
+        "shoppers.jsonl": store.shoppers,
+    }
     if store.config.demographics:
         tables["profiles.jsonl"] = store.profiles
     files = {name: out / name for name in tables}
@@ -347,11 +410,22 @@ def write_store(store: SimulatedStore, out: Path) -> dict[str, Path]:
     files["qrels.txt"] = out / "qrels.txt"
     files["qrels.txt"].write_text("".join(f"{q} 0 {d} {g}\n" for q, d, g in store.qrels))
     files["manifest.json"] = out / "manifest.json"
-    files["manifest.json"].write_text(json.dumps({
-        "simulated": True,
-        "note": "SIMULATED store over real Google-taxonomy branches; see aisle/simulate/store.py for the model.",
-        "config": asdict(store.config),
-        "counts": {"products": len(store.products), "events": len(store.events), "sessions": len(store.sessions),
-                   "qrels": len(store.qrels), "shoppers": len(store.shoppers)},
-    }, indent=2))  # fmt: skip
+    files["manifest.json"].write_text(
+        json.dumps(
+            {
+                "simulated": True,
+                "note": "SIMULATED store over real Google-taxonomy branches; "
+                "see aisle/simulate/store.py for the model.",
+                "config": asdict(store.config),
+                "counts": {
+                    "products": len(store.products),
+                    "events": len(store.events),
+                    "sessions": len(store.sessions),
+                    "qrels": len(store.qrels),
+                    "shoppers": len(store.shoppers),
+                },
+            },
+            indent=2,
+        )
+    )
     return files

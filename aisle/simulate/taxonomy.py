@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+from kernel.product import CATEGORY_SEPARATOR, parse_category_path
+
 __all__ = ["Leaf", "load_leaves", "singular"]
 
 
@@ -47,7 +49,7 @@ def _phrase(name: str) -> str:
 
 
 def _family(path: tuple[str, ...]) -> str:
-    return " > ".join(path[:2]) if path[0] == "Home & Garden" else path[0]
+    return CATEGORY_SEPARATOR.join(path[:2]) if path[0] == "Home & Garden" else path[0]
 
 
 def load_leaves() -> list[Leaf]:
@@ -59,7 +61,7 @@ def load_leaves() -> list[Leaf]:
     for row in rows:
         if row["id"] in parents:
             continue
-        path = tuple(row["path"].split(" > "))
+        path = tuple(parse_category_path(row["path"]))
         phrase = _phrase(path[-1])
         leaves.append(Leaf(path, phrase, phrase.split()[-1], _family(path)))
     return leaves

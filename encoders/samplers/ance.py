@@ -79,5 +79,10 @@ class AnceSampler(NegativeSampler):
 
     def get_config_dict(self) -> dict[str, Any]:
         """Settings for the model card."""
-        return {**super().get_config_dict(), "refresh_every": self.refresh_every, "pool_size": len(self._pool),
-                "depth": self.depth, "refreshes": self.refreshes}  # fmt: skip
+        return {
+            **super().get_config_dict(),
+            "refresh_every": self.refresh_every,
+            "pool_size": len(self._pool),
+            "depth": self.depth,
+            "refreshes": self.refreshes,
+        }

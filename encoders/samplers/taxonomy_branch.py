@@ -98,5 +98,9 @@ class TaxonomySampler(NegativeSampler):
 
     def get_config_dict(self) -> dict[str, Any]:
         """Settings for the model card."""
-        return {**super().get_config_dict(), "sibling_share": self.sibling_share, "min_branch": self.min_branch,
-                "leaves": len(self._by_leaf)}  # fmt: skip
+        return {
+            **super().get_config_dict(),
+            "sibling_share": self.sibling_share,
+            "min_branch": self.min_branch,
+            "leaves": len(self._by_leaf),
+        }

@@ -14,8 +14,17 @@ from kernel.errors import CatalogError
 __all__ = ["CatalogFormat", "detect_format", "read_products"]
 
 PRODUCT_FIELDS = {
-    "id", "title", "description", "brand", "category", "attributes", "price", "currency", "availability", "image_url",
-}  # fmt: skip
+    "id",
+    "title",
+    "description",
+    "brand",
+    "category",
+    "attributes",
+    "price",
+    "currency",
+    "availability",
+    "image_url",
+}
 ATTRIBUTE_PREFIX = "attr."
 
 
@@ -47,8 +56,12 @@ def detect_format(path: Path) -> CatalogFormat:
         CatalogError: the name implies none.
     """
     name = path.name.removesuffix(".gz")
-    for suffix, found in ((".jsonl", CatalogFormat.JSONL), (".ndjson", CatalogFormat.JSONL),
-                          (".csv", CatalogFormat.CSV), (".parquet", CatalogFormat.PARQUET)):  # fmt: skip
+    for suffix, found in (
+        (".jsonl", CatalogFormat.JSONL),
+        (".ndjson", CatalogFormat.JSONL),
+        (".csv", CatalogFormat.CSV),
+        (".parquet", CatalogFormat.PARQUET),
+    ):
         if name.endswith(suffix):
             return found
     raise CatalogError(

@@ -104,8 +104,13 @@ def _csv_rows(path: Path) -> Iterator[RawRow]:
             if problems:
                 yield RawRow(start, None, problems[0], "invalid_utf8")
             elif None in record:
-                yield RawRow(start, None, f"{len(reader.fieldnames or []) + len(record[None])} fields, but the "
-                             f"header has {len(reader.fieldnames or [])}", "malformed_row")  # fmt: skip
+                yield RawRow(
+                    start,
+                    None,
+                    f"{len(reader.fieldnames or []) + len(record[None])} fields, but the "
+                    f"header has {len(reader.fieldnames or [])}",
+                    "malformed_row",
+                )
             else:
                 yield RawRow(start, {k: v for k, v in record.items() if v not in ("", None)})
 

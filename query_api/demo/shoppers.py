@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from kernel.documents.products import category_label
 from kernel.errors import EngineNotFoundError
 from query_api.search import SearchBackend, dsl
 
@@ -43,38 +44,36 @@ def list_shoppers(backend: SearchBackend, users_index: str, products: str, count
         tastes = Counter(categories[p] for p in row["products"] if categories.get(p))
         favourite = tastes.most_common(1)[0][0] if tastes else None
         label = f"{row['user_id']} · {row['purchases']} purchase{'s' if row['purchases'] != 1 else ''}"
-        shoppers.append(Shopper(
-            user_id=row["user_id"], purchases=row["purchases"], favourite_category=favourite,
-            label=label + (f" · mostly {favourite}" if favourite else ""),
-        ))  # fmt: skip
+        shoppers.append(
+            Shopper(
+                user_id=row["user_id"],
+                purchases=row["purchases"],
+                favourite_category=favourite,
+                label=label + (f" · mostly {favourite}" if favourite else ""),
+            )
+        )
     return shoppers
 
 
 def _users(backend: SearchBackend, index: str, query: dict[str, Any], size: int) -> list[dict[str, Any]]:
     if size <= 0:
         return []
-    body = {
-        "query": query, "size": size, "sort": [{"purchases": "desc"}, {"user_id": "asc"}],
-        "_source": ["user_id", "purchases", "history.product_id"],
-    }  # fmt: skip
-    hits = backend.search(index, body)["hits"]["hits"]
     return [
         {
-            "user_id": h["_source"]["user_id"],
-            "purchases": int(h["_source"].get("purchases") or 0),
-            "products": [e["product_id"] for e in h["_source"].get("history", [])[:20]],
+            "user_id": h.source["user_id"],
+            "purchases": int(h.source.get("purchases") or 0),
+            "products": [e["product_id"] for e in h.source.get("history", [])[:20]],
         }
-        for h in hits
+        for h in backend.search(index, dsl.users_page(query, size)).hits
     ]
 
 
 def _categories(backend: SearchBackend, products: str, ids: list[str]) -> dict[str, str]:
     if not ids:
         return {}
-    body = {"query": {"ids": {"values": ids}}, "size": len(ids), **dsl.HIT_FIELDS}
     found = {}
-    for hit in backend.search(products, body)["hits"]["hits"]:
-        path = dsl.hit_source(hit).get("category_path")
+    for hit in backend.search(products, dsl.by_ids(ids)).hits:
+        path = hit.source.get("category_path")
         if path:
-            found[dsl.hit_id(hit)] = " > ".join(part.strip() for part in path.split(">")[:_TASTE_DEPTH])
+            found[hit.id] = category_label(path, _TASTE_DEPTH)
     return found

@@ -39,9 +39,10 @@ def ready(request: Request, settings: SettingsDep) -> JSONResponse:
         checks["alias"] = f"ok ({settings.alias} → {index})"
         recorded = meta.get("aisle", {}).get("encoder", {}).get("value")
         checks["encoder"] = (
-            "ok" if recorded == fingerprint
+            "ok"
+            if recorded == fingerprint
             else f"index built with {recorded or 'an unknown encoder'}, loaded encoder is {fingerprint}"
-        )  # fmt: skip
+        )
     ok = all(value.startswith("ok") for value in checks.values())
     return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 

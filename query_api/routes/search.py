@@ -18,9 +18,21 @@ __all__ = ["router"]
 router = APIRouter(prefix="/search", tags=["search"], dependencies=[Depends(require_api_key)])
 
 GET_PARAMETERS = {
-    "q", "user_id", "size", "from", "category", "brand", "price", "availability", "facets", "mode", "fusion",
-    "lexical_weight", "rank_constant", "explain",
-}  # fmt: skip
+    "q",
+    "user_id",
+    "size",
+    "from",
+    "category",
+    "brand",
+    "price",
+    "availability",
+    "facets",
+    "mode",
+    "fusion",
+    "lexical_weight",
+    "rank_constant",
+    "explain",
+}
 FILTER_FIELDS = ("category", "brand", "price", "availability")
 
 
@@ -67,12 +79,26 @@ def search_get(
         raise UnknownFilterError(
             f"Unknown parameter(s) {', '.join(unknown)}; filters are {', '.join(FILTER_FIELDS)}.", field=unknown[0]
         )
-    search = SearchRequest.model_validate({
-        "q": q, "user_id": user_id, "size": size, "from": from_, "facets": facets or [], "mode": mode,
-        "fusion": fusion, "lexical_weight": lexical_weight, "rank_constant": rank_constant, "explain": explain,
-        "filters": SearchFilters(category=category, brand=brand or [], availability=availability or [],
-                                 price=parse_price(price) if price else None),
-    })  # fmt: skip
+    search = SearchRequest.model_validate(
+        {
+            "q": q,
+            "user_id": user_id,
+            "size": size,
+            "from": from_,
+            "facets": facets or [],
+            "mode": mode,
+            "fusion": fusion,
+            "lexical_weight": lexical_weight,
+            "rank_constant": rank_constant,
+            "explain": explain,
+            "filters": SearchFilters(
+                category=category,
+                brand=brand or [],
+                availability=availability or [],
+                price=parse_price(price) if price else None,
+            ),
+        }
+    )
     return _run(service, metrics, search)
 
 

@@ -9,6 +9,7 @@ from opensearchpy import OpenSearch
 
 from kernel.errors import EngineError, EngineNotFoundError
 from kernel.opensearch import engine_call
+from query_api.search.results import EngineResult
 
 __all__ = ["NEURAL_SEARCH_PLUGIN", "SearchBackend"]
 
@@ -45,12 +46,12 @@ class SearchBackend:
                 "PUT", f"/_search/pipeline/{name}", body={"phase_results_processors": [processor]}
             )
 
-    def search(self, index: str, body: dict[str, Any], pipeline: str | None = None) -> dict[str, Any]:
+    def search(self, index: str, body: dict[str, Any], pipeline: str | None = None) -> EngineResult:
         """Run a search, optionally through a named search pipeline."""
         params = {"search_pipeline": pipeline} if pipeline else {}
         with self._call(f"searching {index}"):
-            result: dict[str, Any] = self.client.search(index=index, body=body, params=params)
-            return result
+            answer: dict[str, Any] = self.client.search(index=index, body=body, params=params)
+        return EngineResult.from_json(answer)
 
     def get_source(self, index: str, doc_id: str) -> dict[str, Any] | None:
         """A document's `_source`, or None when the index or the document does not exist."""

@@ -1,4 +1,9 @@
-"""OpenSearch query bodies. The shopper's text only ever reaches OpenSearch as match text."""
+"""Every OpenSearch request body the API sends. The shopper's text only ever reaches OpenSearch as match text.
+
+Queries (`lexical`, `knn`, `hybrid`, filters and aggregations) compose into bodies (`page`,
+`ranked_ids`, `by_ids`, `facet_counts`, `users_page`); field names come from the product document
+contract (`kernel.documents.products`).
+"""
 
 from __future__ import annotations
 
@@ -8,49 +13,33 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from kernel.documents.products import CATEGORY_TREE_SEPARATOR, HIT_FIELDS, LEXICAL_FIELDS, category_key
 from query_api.schemas import Facet, SearchFilters
 
 __all__ = [
-    "HIT_FIELDS", "IDS_ONLY", "PRICE_BUCKETS", "aggregations", "filter_clauses", "hit_id", "hit_source", "hybrid",
-    "knn", "lexical",
-]  # fmt: skip
+    "PRICE_BUCKETS",
+    "aggregations",
+    "by_ids",
+    "facet_counts",
+    "filter_clauses",
+    "hybrid",
+    "knn",
+    "lexical",
+    "page",
+    "ranked_ids",
+    "users_page",
+]
 
-LEXICAL_FIELDS = ["title^3", "title.plain^1.5", "brand.text^2", "description"]
 PRICE_BUCKETS = [(None, 25.0), (25.0, 50.0), (50.0, 100.0), (100.0, 250.0), (250.0, None)]
-# A hit's fields, its id included, come from doc values; stored fields (`_source`, `_id`) are never
-# read. A hybrid query on one shard fetches all `pagination_depth` candidates before normalization
-# trims the page: rebuilding each candidate's source (the vector is derived from the k-NN segment
-# files) cost 3x the query itself, and reading just `_id` from the compressed stored fields still
-# cost 1 ms per 50 candidates, more than the BM25 sub-query (measured on Home Depot, 2026-11-21).
-_DOC_VALUE_FIELDS = {
-    "id": "id", "title.exact": "title", "brand": "brand", "category_path": "category_path", "price": "price",
-    "currency": "currency", "availability": "availability", "image_url": "image_url",
-}  # fmt: skip
-HIT_FIELDS: dict[str, Any] = {"stored_fields": "_none_", "docvalue_fields": list(_DOC_VALUE_FIELDS)}
-IDS_ONLY: dict[str, Any] = {"stored_fields": "_none_", "docvalue_fields": ["id"]}
-# The category path is stored with ">" between levels (path_hierarchy); requests use " > ".
-_TREE_SEPARATOR = ">"
+_PRODUCT_FIELDS: dict[str, Any] = {"stored_fields": "_none_", "docvalue_fields": list(HIT_FIELDS)}
+_ID_ONLY: dict[str, Any] = {"stored_fields": "_none_", "docvalue_fields": ["id"]}
+
+Clauses = list[dict[str, Any]]
 
 
-def category_key(path: str) -> str:
-    """`Tools > Power Tools` as stored in `category_tree`: `Tools>Power Tools`."""
-    return _TREE_SEPARATOR.join(part.strip() for part in path.split(">") if part.strip())
-
-
-def hit_id(hit: dict[str, Any]) -> str:
-    """The product id of a hit fetched with `HIT_FIELDS` or `IDS_ONLY`."""
-    return str(hit["fields"]["id"][0])
-
-
-def hit_source(hit: dict[str, Any]) -> dict[str, Any]:
-    """A hit fetched with `HIT_FIELDS` as a product dict (`title`, `brand`, `price`, ...)."""
-    fields = hit.get("fields", {})
-    return {name: fields[field][0] for field, name in _DOC_VALUE_FIELDS.items() if fields.get(field)}
-
-
-def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
+def filter_clauses(filters: SearchFilters) -> Clauses:
     """Filter clauses for every part of a query."""
-    clauses: list[dict[str, Any]] = []
+    clauses: Clauses = []
     if filters.category:
         clauses.append({"term": {"category_tree": category_key(filters.category)}})
     if filters.brand:
@@ -63,13 +52,13 @@ def filter_clauses(filters: SearchFilters) -> list[dict[str, Any]]:
     return clauses
 
 
-def lexical(text: str, filters: list[dict[str, Any]]) -> dict[str, Any]:
+def lexical(text: str, filters: Clauses) -> dict[str, Any]:
     """BM25 over title, brand and description."""
     match = {"multi_match": {"query": text, "fields": LEXICAL_FIELDS, "type": "best_fields", "tie_breaker": 0.3}}
     return {"bool": {"must": [match], "filter": filters}} if filters else match
 
 
-def knn(vector: npt.NDArray[np.float32], k: int, filters: list[dict[str, Any]]) -> dict[str, Any]:
+def knn(vector: npt.NDArray[np.float32], k: int, filters: Clauses) -> dict[str, Any]:
     """The `k` nearest products to `vector`, filtered during the search (not after it)."""
     # The array goes to the client's serializer as it is (orjson writes float32 rows natively).
     clause: dict[str, Any] = {"vector": vector, "k": k}
@@ -78,7 +67,7 @@ def knn(vector: npt.NDArray[np.float32], k: int, filters: list[dict[str, Any]]) 
     return {"knn": {"vector": clause}}
 
 
-def hybrid(text: str, vector: npt.NDArray[np.float32], depth: int, filters: list[dict[str, Any]]) -> dict[str, Any]:
+def hybrid(text: str, vector: npt.NDArray[np.float32], depth: int, filters: Clauses) -> dict[str, Any]:
     """BM25 and k-NN as the two sub-queries of one `hybrid` query, paged within `depth`."""
     return {"hybrid": {"queries": [lexical(text, filters), knn(vector, depth, filters)], "pagination_depth": depth}}
 
@@ -88,7 +77,7 @@ def aggregations(facets: list[Facet], category: str | None) -> dict[str, Any]:
     aggs: dict[str, Any] = {}
     for facet in facets:
         if facet is Facet.CATEGORY:
-            prefix = re.escape(category_key(category)) + _TREE_SEPARATOR if category else ""
+            prefix = re.escape(category_key(category)) + CATEGORY_TREE_SEPARATOR if category else ""
             aggs["category"] = {"terms": {"field": "category_tree", "include": prefix + "[^>]+", "size": 30}}
         elif facet is Facet.BRAND:
             aggs["brand"] = {"terms": {"field": "brand", "size": 20}}
@@ -98,3 +87,37 @@ def aggregations(facets: list[Facet], category: str | None) -> dict[str, Any]:
             ranges = [{k: v for k, v in (("from", lo), ("to", hi)) if v is not None} for lo, hi in PRICE_BUCKETS]
             aggs["price"] = {"range": {"field": "price", "ranges": ranges}}
     return aggs
+
+
+def page(query: dict[str, Any], from_: int, size: int, aggs: dict[str, Any]) -> dict[str, Any]:
+    """One page of products matching `query`, read from doc values, with the facet aggregations."""
+    return {"query": query, "from": from_, "size": size, **_PRODUCT_FIELDS, "aggs": aggs}
+
+
+def ranked_ids(query: dict[str, Any], depth: int) -> dict[str, Any]:
+    """The ids and scores of the top `depth` products for `query` (for fusion in the service)."""
+    return {"query": query, "size": depth, **_ID_ONLY}
+
+
+def by_ids(
+    ids: list[str], filters: Clauses | None = None, vector: npt.NDArray[np.float32] | None = None
+) -> dict[str, Any]:
+    """The products `ids` (read as a page is); with `vector`, ids only, scored by it (for explanations)."""
+    if vector is None:
+        return {"query": {"ids": {"values": ids}}, "size": len(ids), **_PRODUCT_FIELDS}
+    return ranked_ids(knn(vector, len(ids), [*(filters or []), {"ids": {"values": ids}}]), len(ids))
+
+
+def facet_counts(queries: list[dict[str, Any]], aggs: dict[str, Any]) -> dict[str, Any]:
+    """The facet aggregations over every product any of `queries` matches (no hits)."""
+    return {"query": {"bool": {"should": queries}}, "size": 0, "aggs": aggs}
+
+
+def users_page(query: dict[str, Any], size: int) -> dict[str, Any]:
+    """Shoppers of the users index, most purchases first, with their recent history's product ids."""
+    return {
+        "query": query,
+        "size": size,
+        "sort": [{"purchases": "desc"}, {"user_id": "asc"}],
+        "_source": ["user_id", "purchases", "history.product_id"],
+    }

@@ -53,7 +53,7 @@ def minmax_fuse(lexical: Ranked, semantic: Ranked, lexical_weight: float, semant
             sem_raw.get(doc),
             lex_norm.get(doc),
             sem_norm.get(doc),
-        )  # fmt: skip
+        )
         for doc in dict.fromkeys([*lex_raw, *sem_raw])
     ]
     return sorted(fused, key=lambda f: -f.score)

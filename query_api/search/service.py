@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from encoders import Encoder
+from kernel.documents.products import category_label
 from query_api.errors import InvalidParameterError, QueryTooLongError
 from query_api.schemas import (
     Facet,
@@ -26,6 +27,7 @@ from query_api.search import dsl
 from query_api.search.backend import NEURAL_SEARCH_PLUGIN, SearchBackend
 from query_api.search.fusion import Fused, minmax_fuse, rrf_fuse
 from query_api.search.profiles import ProfileCache, UserProfile
+from query_api.search.results import EngineHit, EngineResult
 from query_api.settings import QueryApiSettings
 
 __all__ = ["SearchService", "pipeline_name", "pipeline_processor"]
@@ -42,10 +44,12 @@ def pipeline_processor(fusion: Fusion, lexical_weight: float, rank_constant: int
     """The phase-results processor implementing a fusion setting on an OpenSearch of `engine_major`."""
     if fusion is Fusion.MINMAX:
         weights = [lexical_weight, 1 - lexical_weight]
-        return {"normalization-processor": {
-            "normalization": {"technique": "min_max"},
-            "combination": {"technique": "arithmetic_mean", "parameters": {"weights": weights}},
-        }}  # fmt: skip
+        return {
+            "normalization-processor": {
+                "normalization": {"technique": "min_max"},
+                "combination": {"technique": "arithmetic_mean", "parameters": {"weights": weights}},
+            }
+        }
     # 2.19 reads the constant from `parameters` and silently ignores a top-level one; 3.x reads only
     # the top-level one and rejects `parameters` with a 400.
     if engine_major >= 3:
@@ -125,32 +129,31 @@ class SearchService:
         filters = dsl.filter_clauses(request.filters)
         aggs = dsl.aggregations(request.facets, request.filters.category)
         fused_in: str | None = None
+        explained: dict[str, HitExplanation] = {}
         if plan.mode is Mode.BM25:
-            hits, total, raw_aggs = self._single(dsl.lexical(request.q, filters), request, aggs)
-            explained: dict[str, HitExplanation] = {}
+            result = self._page(dsl.lexical(request.q, filters), request, aggs)
         elif plan.mode is Mode.DENSE:
             assert plan.vector is not None
-            knn = dsl.knn(plan.vector, self._settings.pagination_depth, filters)
-            hits, total, raw_aggs = self._single(knn, request, aggs)
-            explained = {}
+            result = self._page(dsl.knn(plan.vector, self._settings.pagination_depth, filters), request, aggs)
         elif self._fusion_in_opensearch():
             fused_in = "opensearch"
-            hits, total, raw_aggs = self._hybrid_in_opensearch(request, plan, filters, aggs)
-            explained = self._explain(request, plan, filters, [dsl.hit_id(h) for h in hits]) if request.explain else {}
+            result = self._hybrid_in_opensearch(request, plan, filters, aggs)
+            if request.explain:
+                explained = self._explain(request, plan, filters, [h.id for h in result.hits])
         else:
             fused_in = "service"
-            hits, total, raw_aggs, explained = self._hybrid_in_service(request, plan, filters, aggs)
+            result, explained = self._hybrid_in_service(request, plan, filters, aggs)
         return SearchResponse(
             query=request.q,
             mode=request.mode or self._settings.default_mode,
             mode_used=plan.mode,
             fusion=plan.fusion if plan.mode in (Mode.HYBRID, Mode.PERSONALIZED) else None,
             fused_in=fused_in,
-            total=total,
+            total=result.total,
             size=request.size,
             from_=request.from_,
-            hits=[_hit(h, explained.get(dsl.hit_id(h))) for h in hits],
-            facets=_facets(raw_aggs, request.facets),
+            hits=[_hit(h, explained.get(h.id)) for h in result.hits],
+            facets=_facets(result.aggregations, request.facets),
             personalization=plan.personalization,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
         )
@@ -200,9 +203,12 @@ class SearchService:
             assert profile is not None
             vector = self._encoder.personalize(plain, profile.vector, settings.personal_weight, profile.demographics)
         personalization = Personalization(
-            requested=requested, applied=applied, reason=reason, history_size=profile.history_size if profile else 0,
+            requested=requested,
+            applied=applied,
+            reason=reason,
+            history_size=profile.history_size if profile else 0,
             demographics_applied=applied and demographics,
-        )  # fmt: skip
+        )
         return _Plan(
             mode=mode,
             fusion=request.fusion or settings.default_fusion,
@@ -213,22 +219,15 @@ class SearchService:
             plain_vector=plain,
         )
 
-    def _single(
-        self, query: dict[str, Any], request: SearchRequest, aggs: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
-        body = {"query": query, "from": request.from_, "size": request.size, **dsl.HIT_FIELDS, "aggs": aggs}
-        result = self._backend.search(self._settings.alias, body)
-        return result["hits"]["hits"], result["hits"]["total"]["value"], result.get("aggregations", {})
+    def _page(self, query: dict[str, Any], request: SearchRequest, aggs: dict[str, Any]) -> EngineResult:
+        return self._backend.search(self._settings.alias, dsl.page(query, request.from_, request.size, aggs))
 
     def _hybrid_in_opensearch(
         self, request: SearchRequest, plan: _Plan, filters: list[dict[str, Any]], aggs: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], int, dict[str, Any]]:
+    ) -> EngineResult:
         assert plan.vector is not None
         depth = self._settings.pagination_depth
-        body: dict[str, Any] = {
-            "query": dsl.hybrid(request.q, plan.vector, depth, filters),
-            "from": request.from_, "size": request.size, **dsl.HIT_FIELDS, "aggs": aggs,
-        }  # fmt: skip
+        body = dsl.page(dsl.hybrid(request.q, plan.vector, depth, filters), request.from_, request.size, aggs)
         name = pipeline_name(plan.fusion, plan.lexical_weight, plan.rank_constant)
         pipeline = None
         if name in self._named_pipelines:
@@ -237,20 +236,15 @@ class SearchService:
             # A fusion setting without a named pipeline runs through a temporary one in the body.
             processor = pipeline_processor(plan.fusion, plan.lexical_weight, plan.rank_constant, self._engine_major)
             body["search_pipeline"] = {"phase_results_processors": [processor]}
-        result = self._backend.search(self._settings.alias, body, pipeline)
-        return result["hits"]["hits"], result["hits"]["total"]["value"], result.get("aggregations", {})
+        return self._backend.search(self._settings.alias, body, pipeline)
 
     def _sub_queries(
         self, request: SearchRequest, vector: Vector, filters: list[dict[str, Any]]
     ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
-        depth = self._settings.pagination_depth
-        lexical = self._backend.search(
-            self._settings.alias, {"query": dsl.lexical(request.q, filters), "size": depth, **dsl.IDS_ONLY}
-        )
-        semantic = self._backend.search(
-            self._settings.alias, {"query": dsl.knn(vector, depth, filters), "size": depth, **dsl.IDS_ONLY}
-        )
-        return _ranked(lexical), _ranked(semantic)
+        depth, alias = self._settings.pagination_depth, self._settings.alias
+        lexical = self._backend.search(alias, dsl.ranked_ids(dsl.lexical(request.q, filters), depth))
+        semantic = self._backend.search(alias, dsl.ranked_ids(dsl.knn(vector, depth, filters), depth))
+        return lexical.ranked(), semantic.ranked()
 
     def _fuse(self, plan: _Plan, lexical: list[tuple[str, float]], semantic: list[tuple[str, float]]) -> list[Fused]:
         if plan.fusion is Fusion.MINMAX:
@@ -259,32 +253,21 @@ class SearchService:
 
     def _hybrid_in_service(
         self, request: SearchRequest, plan: _Plan, filters: list[dict[str, Any]], aggs: dict[str, Any]
-    ) -> tuple[list[dict[str, Any]], int, dict[str, Any], dict[str, HitExplanation]]:
+    ) -> tuple[EngineResult, dict[str, HitExplanation]]:
         assert plan.vector is not None
+        alias = self._settings.alias
         lexical, semantic = self._sub_queries(request, plan.vector, filters)
         fused = self._fuse(plan, lexical, semantic)
         page = fused[request.from_ : request.from_ + request.size]
         ids = [f.id for f in page]
-        sources = self._backend.search(
-            self._settings.alias, {"query": {"ids": {"values": ids}}, "size": len(ids), **dsl.HIT_FIELDS}
-        )
-        by_id = {dsl.hit_id(h): h for h in sources["hits"]["hits"]}
-        hits = [{**by_id[f.id], "_score": f.score} for f in page if f.id in by_id]
+        by_id = {h.id: h for h in self._backend.search(alias, dsl.by_ids(ids)).hits}
+        hits = [replace(by_id[f.id], score=f.score) for f in page if f.id in by_id]
         raw_aggs: dict[str, Any] = {}
         if aggs:
-            matching = {
-                "bool": {
-                    "should": [
-                        dsl.lexical(request.q, filters),
-                        dsl.knn(plan.vector, self._settings.pagination_depth, filters),
-                    ]
-                }
-            }
-            raw_aggs = self._backend.search(self._settings.alias, {"query": matching, "size": 0, "aggs": aggs}).get(
-                "aggregations", {}
-            )
+            matching = [dsl.lexical(request.q, filters), dsl.knn(plan.vector, self._settings.pagination_depth, filters)]
+            raw_aggs = self._backend.search(alias, dsl.facet_counts(matching, aggs)).aggregations
         explained = self._explanations(plan, page, ids, filters) if request.explain else {}
-        return hits, len(fused), raw_aggs, explained
+        return EngineResult(hits, len(fused), raw_aggs), explained
 
     def _explain(
         self, request: SearchRequest, plan: _Plan, filters: list[dict[str, Any]], ids: list[str]
@@ -300,41 +283,41 @@ class SearchService:
         unpersonalized: dict[str, float] = {}
         if plan.personalization.applied and plan.plain_vector is not None and ids:
             # The plain query vector's own k-NN scores for these hits, from OpenSearch itself.
-            only = [*filters, {"ids": {"values": ids}}]
-            result = self._backend.search(
-                self._settings.alias,
-                {"query": dsl.knn(plan.plain_vector, len(ids), only), "size": len(ids), **dsl.IDS_ONLY},
-            )
-            unpersonalized = dict(_ranked(result))
+            body = dsl.by_ids(ids, filters, plan.plain_vector)
+            unpersonalized = dict(self._backend.search(self._settings.alias, body).ranked())
         minmax = plan.fusion is Fusion.MINMAX
         explanations = {}
         for f in page:
             plain = unpersonalized.get(f.id)
             explanations[f.id] = HitExplanation(
-                lexical_score=f.lexical, semantic_score=f.semantic,
-                lexical_normalized=f.lexical_normalized, semantic_normalized=f.semantic_normalized,
+                lexical_score=f.lexical,
+                semantic_score=f.semantic,
+                lexical_normalized=f.lexical_normalized,
+                semantic_normalized=f.semantic_normalized,
                 lexical_weight=plan.lexical_weight if minmax else None,
                 semantic_weight=1 - plan.lexical_weight if minmax else None,
                 rank_constant=None if minmax else plan.rank_constant,
                 fused_score=f.score,
                 semantic_score_unpersonalized=plain,
                 personal_delta=(f.semantic - plain) if f.semantic is not None and plain is not None else None,
-            )  # fmt: skip
+            )
         return explanations
 
 
-def _ranked(result: dict[str, Any]) -> list[tuple[str, float]]:
-    return [(dsl.hit_id(h), float(h["_score"])) for h in result["hits"]["hits"]]
-
-
-def _hit(raw: dict[str, Any], explanation: HitExplanation | None) -> Hit:
-    source = dsl.hit_source(raw)
+def _hit(hit: EngineHit, explanation: HitExplanation | None) -> Hit:
+    source = hit.source
     return Hit(
-        id=dsl.hit_id(raw), title=source.get("title") or "", brand=source.get("brand"),
+        id=hit.id,
+        title=source.get("title") or "",
+        brand=source.get("brand"),
         category=source.get("category_path"),
-        price=source.get("price"), currency=source.get("currency"), availability=source.get("availability"),
-        image_url=source.get("image_url"), score=float(raw.get("_score") or 0.0), explanation=explanation,
-    )  # fmt: skip
+        price=source.get("price"),
+        currency=source.get("currency"),
+        availability=source.get("availability"),
+        image_url=source.get("image_url"),
+        score=hit.score,
+        explanation=explanation,
+    )
 
 
 def _facets(aggs: dict[str, Any], facets: list[Facet]) -> dict[str, list[FacetBucket]]:
@@ -344,11 +327,9 @@ def _facets(aggs: dict[str, Any], facets: list[Facet]) -> dict[str, list[FacetBu
         if name == "price":
             out[name] = [FacetBucket(value=b["key"], count=b["doc_count"]) for b in buckets]
         else:
-            key = name if not name.startswith("category_") else name
-            out[key] = [
-                FacetBucket(value=str(b["key"]).replace(">", " > "), count=b["doc_count"])
-                for b in buckets
-                if b["doc_count"]
+            label = category_label if name == "category" else str
+            out[name] = [
+                FacetBucket(value=label(str(b["key"])), count=b["doc_count"]) for b in buckets if b["doc_count"]
             ]
     return {k: v for k, v in out.items() if v or k in {f.value for f in facets}}
 

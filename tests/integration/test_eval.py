@@ -73,8 +73,18 @@ def test_the_gate_fails_the_command_when_a_metric_drops(
     monkeypatch.setenv("AISLE_OPENSEARCH_URL", opensearch.url)
     get_connection_settings.cache_clear()  # read once per process; this test points it at the test node
     request.addfinalizer(get_connection_settings.cache_clear)
-    args = ["eval", "simulated", "--store", str(store), "--base-model", str(base_model), "--system", "bm25",
-            "--system", "hybrid-minmax"]  # fmt: skip
+    args = [
+        "eval",
+        "simulated",
+        "--store",
+        str(store),
+        "--base-model",
+        str(base_model),
+        "--system",
+        "bm25",
+        "--system",
+        "hybrid-minmax",
+    ]
     first = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "first")])
     assert first.exit_code == 0, first.output
     results = json.loads((tmp_path / "first" / "results.json").read_text())

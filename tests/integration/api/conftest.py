@@ -40,13 +40,18 @@ def catalog_aliases(
     build_index(store, encoder, write_jsonl(tmp / "catalog.jsonl", PRODUCTS), settings, console=Console(quiet=True))
     events = [
         RawRow(i, {"user_id": user, "product_id": pid, "timestamp": (NOW - dt.timedelta(days=i)).isoformat()})
-        for user, pids in HISTORIES.items() for i, pid in enumerate(pids)
-    ]  # fmt: skip
+        for user, pids in HISTORIES.items()
+        for i, pid in enumerate(pids)
+    ]
     profiles = [RawRow(i + 1, {"user_id": user, **fields}) for i, (user, fields) in enumerate(PROFILES.items())]
     build_users_index(
-        store, settings.alias, events, RejectLog(tmp / "u.jsonl"), settings.model_copy(update={"max_reject_rate": 1}),
+        store,
+        settings.alias,
+        events,
+        RejectLog(tmp / "u.jsonl"),
+        settings.model_copy(update={"max_reject_rate": 1}),
         profiles=profiles,
-    )  # fmt: skip
+    )
     yield settings
     for prefix in (settings.alias, settings.users_index):
         opensearch.client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True)

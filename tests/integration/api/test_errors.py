@@ -14,21 +14,24 @@ from tests.integration.api.conftest import api_settings
 from tests.support.engine import TestEngine
 
 
-@pytest.mark.parametrize(("params", "code", "field"), [
-    ({"q": "drill", "size": 101}, "invalid_parameter", "size"),
-    ({"q": "drill", "size": 0}, "invalid_parameter", "size"),
-    ({"q": "drill", "from": 25, "size": 10}, "invalid_parameter", "from"),
-    ({"q": "drill", "from": -1}, "invalid_parameter", "from"),
-    ({"q": ""}, "invalid_parameter", "q"),
-    ({}, "invalid_parameter", "q"),
-    ({"q": "x" * 257}, "query_too_long", "q"),
-    ({"q": "drill", "colour": "red"}, "unknown_filter_field", "colour"),
-    ({"q": "drill", "price": "cheap"}, "malformed_price_range", "price"),
-    ({"q": "drill", "price": "50-10"}, "malformed_price_range", "price"),
-    ({"q": "drill", "mode": "magic"}, "invalid_parameter", "mode"),
-    ({"q": "drill", "availability": "sometimes"}, "invalid_parameter", "availability.0"),
-    ({"q": "drill", "lexical_weight": 2}, "invalid_parameter", "lexical_weight"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("params", "code", "field"),
+    [
+        ({"q": "drill", "size": 101}, "invalid_parameter", "size"),
+        ({"q": "drill", "size": 0}, "invalid_parameter", "size"),
+        ({"q": "drill", "from": 25, "size": 10}, "invalid_parameter", "from"),
+        ({"q": "drill", "from": -1}, "invalid_parameter", "from"),
+        ({"q": ""}, "invalid_parameter", "q"),
+        ({}, "invalid_parameter", "q"),
+        ({"q": "x" * 257}, "query_too_long", "q"),
+        ({"q": "drill", "colour": "red"}, "unknown_filter_field", "colour"),
+        ({"q": "drill", "price": "cheap"}, "malformed_price_range", "price"),
+        ({"q": "drill", "price": "50-10"}, "malformed_price_range", "price"),
+        ({"q": "drill", "mode": "magic"}, "invalid_parameter", "mode"),
+        ({"q": "drill", "availability": "sometimes"}, "invalid_parameter", "availability.0"),
+        ({"q": "drill", "lexical_weight": 2}, "invalid_parameter", "lexical_weight"),
+    ],
+)
 def test_bad_get_parameters(api: TestClient, params: dict, code: str, field: str) -> None:
     response = api.get("/search", params=params)
     assert response.status_code == 422
@@ -37,14 +40,17 @@ def test_bad_get_parameters(api: TestClient, params: dict, code: str, field: str
     assert error["message"]
 
 
-@pytest.mark.parametrize(("body", "code", "field"), [
-    ({"q": "drill", "filters": {"colour": "red"}}, "unknown_filter_field", "filters.colour"),
-    ({"q": "drill", "filters": {"price": {"min": 50, "max": 10}}}, "malformed_price_range", "filters.price"),
-    ({"q": "drill", "filters": {"price": {"min": -5}}}, "malformed_price_range", "filters.price.min"),
-    ({"q": "drill", "size": "ten"}, "invalid_parameter", "size"),
-    ({"q": "drill", "sort": "price"}, "invalid_parameter", "sort"),
-    ({"q": {"match_all": {}}}, "invalid_parameter", "q"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("body", "code", "field"),
+    [
+        ({"q": "drill", "filters": {"colour": "red"}}, "unknown_filter_field", "filters.colour"),
+        ({"q": "drill", "filters": {"price": {"min": 50, "max": 10}}}, "malformed_price_range", "filters.price"),
+        ({"q": "drill", "filters": {"price": {"min": -5}}}, "malformed_price_range", "filters.price.min"),
+        ({"q": "drill", "size": "ten"}, "invalid_parameter", "size"),
+        ({"q": "drill", "sort": "price"}, "invalid_parameter", "sort"),
+        ({"q": {"match_all": {}}}, "invalid_parameter", "q"),
+    ],
+)
 def test_bad_post_bodies(api: TestClient, body: dict, code: str, field: str) -> None:
     response = api.post("/search", json=body)
     assert response.status_code == 422

@@ -94,8 +94,13 @@ def test_opensearch_down_is_a_503_and_searches_recover_without_a_restart(encoder
         url = node.start().url
         indexer = IndexerSettings(alias="products", users_index="users", rejects_dir=tmp_path)
         client = make_client(EngineSettings(timeout_s=2), url)
-        build_index(IndexStore(client, indexer), encoder, write_jsonl(tmp_path / "c.jsonl", PRODUCTS), indexer,
-                    console=Console(quiet=True))  # fmt: skip
+        build_index(
+            IndexStore(client, indexer),
+            encoder,
+            write_jsonl(tmp_path / "c.jsonl", PRODUCTS),
+            indexer,
+            console=Console(quiet=True),
+        )
         app = create_app(api_settings(indexer, retry_after_s=7), client=client, encoder=encoder)
         with TestClient(app) as api:
             assert api.get("/search", params={"q": "drill"}).status_code == 200
@@ -127,15 +132,18 @@ search_bodies = st.fixed_dictionaries(
         "rank_constant": st.integers(-1, 20_000),
         "explain": st.booleans(),
         "facets": st.lists(st.sampled_from(["category", "brand", "price", "availability", "colour"]), max_size=3),
-        "filters": st.fixed_dictionaries({}, optional={
-            "category": st.text(max_size=40),
-            "brand": st.lists(st.text(max_size=12), max_size=3),
-            "price": st.fixed_dictionaries({}, optional={"min": st.floats(-10, 500), "max": st.floats(-10, 500)}),
-            "availability": st.lists(st.sampled_from(["in_stock", "gone"]), max_size=2),
-            "colour": st.text(max_size=5),
-        }),
+        "filters": st.fixed_dictionaries(
+            {},
+            optional={
+                "category": st.text(max_size=40),
+                "brand": st.lists(st.text(max_size=12), max_size=3),
+                "price": st.fixed_dictionaries({}, optional={"min": st.floats(-10, 500), "max": st.floats(-10, 500)}),
+                "availability": st.lists(st.sampled_from(["in_stock", "gone"]), max_size=2),
+                "colour": st.text(max_size=5),
+            },
+        ),
     },
-)  # fmt: skip
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -146,8 +154,11 @@ def test_no_request_body_makes_a_500(api: TestClient, body: dict) -> None:
     assert response.status_code in (200, 422), response.text
     if response.status_code == 422:
         assert response.json()["error"]["code"] in {
-            "invalid_parameter", "unknown_filter_field", "malformed_price_range", "query_too_long",
-        }  # fmt: skip
+            "invalid_parameter",
+            "unknown_filter_field",
+            "malformed_price_range",
+            "query_too_long",
+        }
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -43,9 +43,13 @@ def _search(api: TestClient, **params: Any) -> dict[str, Any]:
 def test_a_cold_shopper_with_a_known_profile_gets_a_personal_ranking(api_with_profiles: TestClient) -> None:
     body = _search(api_with_profiles, user_id="newcomer")
     assert body["mode_used"] == "personalized"
-    assert body["personalization"] == {"requested": True, "applied": True, "history_size": 0,
-                                       "reason": "profile applied (no purchase history)",
-                                       "demographics_applied": True}  # fmt: skip
+    assert body["personalization"] == {
+        "requested": True,
+        "applied": True,
+        "history_size": 0,
+        "reason": "profile applied (no purchase history)",
+        "demographics_applied": True,
+    }
     ranked = [hit["id"] for hit in body["hits"]]
     anonymous = [hit["id"] for hit in _search(api_with_profiles, mode="hybrid")["hits"]]
     assert anonymous.index("p08") < anonymous.index("p09"), "without a profile the garden bench leads"

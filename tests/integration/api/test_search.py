@@ -34,8 +34,13 @@ def test_every_mode_finds_drills_for_a_drill_query(api: TestClient, mode: str) -
 def test_personalized_search_applies_a_known_shoppers_history(api: TestClient) -> None:
     body = _get(api, q="bench", user_id="gardener", size=3)
     assert (body["mode"], body["mode_used"]) == ("personalized", "personalized")
-    assert body["personalization"] == {"requested": True, "applied": True, "reason": "purchase history applied",
-                                       "history_size": 5, "demographics_applied": False}  # fmt: skip
+    assert body["personalization"] == {
+        "requested": True,
+        "applied": True,
+        "reason": "purchase history applied",
+        "history_size": 5,
+        "demographics_applied": False,
+    }
 
 
 def test_the_same_ambiguous_query_ranks_differently_for_different_shoppers(api: TestClient) -> None:
@@ -48,12 +53,15 @@ def test_the_same_ambiguous_query_ranks_differently_for_different_shoppers(api: 
     assert anonymous.index("p08") < anonymous.index("p09"), "without history the garden bench leads"
 
 
-@pytest.mark.parametrize(("user", "reason"), [
-    (None, "no user_id was given"),
-    ("stranger", "unknown user"),
-    ("ghost", "no purchase history (cold user)"),
-    ("newcomer", "no purchase history (cold user)"),  # a profile, but this model has no demographic offsets
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("user", "reason"),
+    [
+        (None, "no user_id was given"),
+        ("stranger", "unknown user"),
+        ("ghost", "no purchase history (cold user)"),
+        ("newcomer", "no purchase history (cold user)"),  # a profile, but this model has no demographic offsets
+    ],
+)
 def test_personalized_falls_back_to_hybrid_and_says_why(api: TestClient, user: str | None, reason: str) -> None:
     body = _get(api, q="bench", **({"user_id": user} if user else {}))
     assert body["mode_used"] == "hybrid"
@@ -135,8 +143,9 @@ def test_brand_price_and_availability_filters(api: TestClient) -> None:
 
 
 def test_facets_count_categories_below_the_filter_brands_prices_and_stock(api: TestClient) -> None:
-    facets = _get(api, q="cordless", mode="bm25", facets=["category", "brand", "price", "availability"],
-                  category="Tools")["facets"]  # fmt: skip
+    facets = _get(
+        api, q="cordless", mode="bm25", facets=["category", "brand", "price", "availability"], category="Tools"
+    )["facets"]
     assert {b["value"] for b in facets["category"]} == {"Tools > Power Tools"}
     assert {b["value"]: b["count"] for b in facets["brand"]}["Ryobi"] == 1
     assert sum(b["count"] for b in facets["price"]) == sum(b["count"] for b in facets["availability"])

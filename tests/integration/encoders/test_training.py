@@ -25,12 +25,21 @@ pytestmark = pytest.mark.slow
 
 def test_tb_hns_training_writes_a_checkpoint_curves_and_a_card_and_exports(tmp_path: Path) -> None:
     files = write_store(simulate(StoreConfig(products=300, shoppers=120, seed=11)), tmp_path / "store")
-    products = {p.id: p for p in (Product.model_validate(json.loads(line))
-                                  for line in files["catalog.jsonl"].read_text().splitlines())}  # fmt: skip
+    products = {
+        p.id: p
+        for p in (Product.model_validate(json.loads(line)) for line in files["catalog.jsonl"].read_text().splitlines())
+    }
     examples, _ = simulated_store_examples(tmp_path / "store", products, Split.TRAIN)
     _, dev = simulated_store_examples(tmp_path / "store", products, Split.DEV)
-    args = TrainingArgs(output_dir=tmp_path / "run", sampler=NegativeStrategy.TB_HNS, negatives=1, batch_size=8,
-                        max_steps=4, eval_every=2, max_seq_length=32)  # fmt: skip
+    args = TrainingArgs(
+        output_dir=tmp_path / "run",
+        sampler=NegativeStrategy.TB_HNS,
+        negatives=1,
+        batch_size=8,
+        max_steps=4,
+        eval_every=2,
+        max_seq_length=32,
+    )
     result = train(base_model_dir(), examples, list(products.values()), dev, args, ProductTextTemplate())
     assert result.steps == 4
     assert [point["step"] for point in result.curve] == [0.0, 2.0, 4.0]
@@ -48,8 +57,10 @@ def test_tb_hns_training_writes_a_checkpoint_curves_and_a_card_and_exports(tmp_p
 def tiny_store(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Product]]:
     folder = tmp_path_factory.mktemp("store")
     files = write_store(simulate(StoreConfig(products=300, shoppers=120, seed=11)), folder)
-    products = {p.id: p for p in (Product.model_validate(json.loads(line))
-                                  for line in files["catalog.jsonl"].read_text().splitlines())}  # fmt: skip
+    products = {
+        p.id: p
+        for p in (Product.model_validate(json.loads(line)) for line in files["catalog.jsonl"].read_text().splitlines())
+    }
     return folder, products
 
 
@@ -64,20 +75,31 @@ def _searches_and_histories(
     return examples, dev, purchases_at(events.histories, search_time(folder))
 
 
-@pytest.mark.parametrize(("sampler", "extra"), [
-    (NegativeStrategy.BM25, {}),
-    (NegativeStrategy.ANCE, {"ance_refresh_every": 1, "ance_pool": 200}),
-    (NegativeStrategy.MMSE, {"ranking_weight": 1.0}),
-    (NegativeStrategy.IN_BATCH, {"batching": Batching.TAXONOMY, "taxonomy_run": 4}),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("sampler", "extra"),
+    [
+        (NegativeStrategy.BM25, {}),
+        (NegativeStrategy.ANCE, {"ance_refresh_every": 1, "ance_pool": 200}),
+        (NegativeStrategy.MMSE, {"ranking_weight": 1.0}),
+        (NegativeStrategy.IN_BATCH, {"batching": Batching.TAXONOMY, "taxonomy_run": 4}),
+    ],
+)
 def test_every_sampler_trains_for_real_and_names_itself_in_the_card(
     tiny_store: tuple[Path, dict[str, Product]], tmp_path: Path, sampler: NegativeStrategy, extra: dict[str, float]
 ) -> None:
     folder, products = tiny_store
     examples, _ = simulated_store_examples(folder, products, Split.TRAIN)
     _, dev = simulated_store_examples(folder, products, Split.DEV)
-    args = TrainingArgs(output_dir=tmp_path / "run", sampler=sampler, negatives=2, batch_size=8, max_steps=2,
-                        eval_every=0, max_seq_length=32, **extra)  # type: ignore[arg-type]  # fmt: skip
+    args = TrainingArgs(
+        output_dir=tmp_path / "run",
+        sampler=sampler,
+        negatives=2,
+        batch_size=8,
+        max_steps=2,
+        eval_every=0,
+        max_seq_length=32,
+        **extra,
+    )  # type: ignore[arg-type]
     result = train(base_model_dir(), examples, list(products.values()), dev, args, ProductTextTemplate())
     assert result.steps == 2
     card = json.loads((tmp_path / "run" / "model_card.json").read_text())
@@ -98,17 +120,37 @@ def test_personalized_training_exports_a_gate_the_encoder_serves(
 
     _, products = tiny_store
     examples, dev, histories = _searches_and_histories(tiny_store)
-    args = TrainingArgs(output_dir=tmp_path / "run", sampler=NegativeStrategy.IN_BATCH, batch_size=8, max_steps=3,
-                        eval_every=0, max_seq_length=32, personalize=True)  # fmt: skip
-    result = train(base_model_dir(), examples, list(products.values()), dev, args, ProductTextTemplate(),
-                   histories=histories)  # fmt: skip
+    args = TrainingArgs(
+        output_dir=tmp_path / "run",
+        sampler=NegativeStrategy.IN_BATCH,
+        batch_size=8,
+        max_steps=3,
+        eval_every=0,
+        max_seq_length=32,
+        personalize=True,
+    )
+    result = train(
+        base_model_dir(), examples, list(products.values()), dev, args, ProductTextTemplate(), histories=histories
+    )
     assert (tmp_path / "run" / CHECKPOINT / USER_GATE_FILE).is_file()
     # Checkpoints are chosen on dev as the API serves it: each searcher's history through the gate.
     assert any(q.user_id for q in dev)
     assert json.loads((tmp_path / "run" / "model_card.json").read_text())["dev_scored_with_histories"] is True
-    plain = train(base_model_dir(), examples, list(products.values()), dev,
-                  TrainingArgs(output_dir=tmp_path / "plain", sampler=NegativeStrategy.IN_BATCH, batch_size=8,
-                               max_steps=1, eval_every=0, max_seq_length=32), ProductTextTemplate())  # fmt: skip
+    plain = train(
+        base_model_dir(),
+        examples,
+        list(products.values()),
+        dev,
+        TrainingArgs(
+            output_dir=tmp_path / "plain",
+            sampler=NegativeStrategy.IN_BATCH,
+            batch_size=8,
+            max_steps=1,
+            eval_every=0,
+            max_seq_length=32,
+        ),
+        ProductTextTemplate(),
+    )
     metrics = ("ndcg@10", "mrr", "recall@10", "recall@100")
     assert [result.curve[0][m] for m in metrics] != [plain.curve[0][m] for m in metrics]
     export_model(tmp_path / "run" / CHECKPOINT, tmp_path / "model", "tiny-personal", ProductTextTemplate())
@@ -144,8 +186,16 @@ def test_a_frozen_encoder_trains_only_the_user_tower_and_keeps_the_base_fingerpr
 
     folder, _ = tiny_store
     examples, _ = simulated_store_examples(folder, tiny_store[1], Split.TRAIN)
-    args = TrainingArgs(output_dir=tmp_path / "run", batch_size=16, tower_epochs=3, eval_every=0, max_seq_length=32,
-                        personalize=True, freeze_encoder=True, gate_max_weight=2.0)  # fmt: skip
+    args = TrainingArgs(
+        output_dir=tmp_path / "run",
+        batch_size=16,
+        tower_epochs=3,
+        eval_every=0,
+        max_seq_length=32,
+        personalize=True,
+        freeze_encoder=True,
+        gate_max_weight=2.0,
+    )
     tuned = fine_tune(dataclasses.replace(args, store=folder))
     result, epoch = tuned.result, -(-len(examples) // 16)
     assert result.steps == 3 * epoch
@@ -170,11 +220,27 @@ def test_the_user_tower_learns_on_its_training_searches(
 
     _, products = tiny_store
     examples, dev, histories = _searches_and_histories(tiny_store)
-    args = TrainingArgs(output_dir=tmp_path / "run", batch_size=16, tower_epochs=4, eval_every=0, max_seq_length=32,
-                        personalize=True, freeze_encoder=True, history_dropout=0.0)  # fmt: skip
+    args = TrainingArgs(
+        output_dir=tmp_path / "run",
+        batch_size=16,
+        tower_epochs=4,
+        eval_every=0,
+        max_seq_length=32,
+        personalize=True,
+        freeze_encoder=True,
+        history_dropout=0.0,
+    )
     losses: list[float] = []
-    train_user_tower(base_model_dir(), examples, list(products.values()), dev, args, ProductTextTemplate(), histories,
-                     lambda step, total, loss: losses.append(loss))  # fmt: skip
+    train_user_tower(
+        base_model_dir(),
+        examples,
+        list(products.values()),
+        dev,
+        args,
+        ProductTextTemplate(),
+        histories,
+        lambda step, total, loss: losses.append(loss),
+    )
     epoch = -(-len(examples) // 16)
     assert np.mean(losses[-epoch:]) < np.mean(losses[:epoch])
 
@@ -198,8 +264,16 @@ def test_a_tower_trained_on_profiles_learns_an_offset_per_demographic_value(tmp_
 
     folder = tmp_path / "store"
     write_store(simulate(StoreConfig(products=300, shoppers=120, seed=11, demographics=True)), folder)
-    args = TrainingArgs(output_dir=tmp_path / "run", batch_size=16, tower_epochs=3, eval_every=0, max_seq_length=32,
-                        personalize=True, freeze_encoder=True, gate_max_weight=2.0)  # fmt: skip
+    args = TrainingArgs(
+        output_dir=tmp_path / "run",
+        batch_size=16,
+        tower_epochs=3,
+        eval_every=0,
+        max_seq_length=32,
+        personalize=True,
+        freeze_encoder=True,
+        gate_max_weight=2.0,
+    )
     tuned = fine_tune(dataclasses.replace(args, store=folder))
     values = {"region=north", "region=south", "region=east", "region=west", "customer_type=diy", "customer_type=pro"}
     card = json.loads((tmp_path / "run" / "model_card.json").read_text())

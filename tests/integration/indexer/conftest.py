@@ -15,9 +15,14 @@ def settings(opensearch: TestEngine, tmp_path: Path) -> Iterator[IndexerSettings
     """Indexer settings with an alias of this test's own; its indices are deleted afterwards."""
     tag = uuid.uuid4().hex[:10]
     yield IndexerSettings(
-        alias=f"p{tag}", users_index=f"u{tag}", rejects_dir=tmp_path / "rejects", canary_count=3,
-        bulk_initial_backoff_s=0, encode_batch_size=8, bulk_chunk_size=7,
-    )  # fmt: skip
+        alias=f"p{tag}",
+        users_index=f"u{tag}",
+        rejects_dir=tmp_path / "rejects",
+        canary_count=3,
+        bulk_initial_backoff_s=0,
+        encode_batch_size=8,
+        bulk_chunk_size=7,
+    )
     for prefix in (f"p{tag}", f"u{tag}"):
         opensearch.client.indices.delete(index=f"{prefix}-*", ignore_unavailable=True)
 

@@ -131,6 +131,10 @@ def test_a_build_merges_the_segments_the_load_left_before_the_swap(
     report = _build(refreshing, encoder, write_jsonl(tmp_path / "c.jsonl", PRODUCTS), settings)
     assert store.segments(report.index) == 1
     # The same load without the merge keeps its segments: the merge is what made them one.
-    unmerged = _build(refreshing, encoder, write_jsonl(tmp_path / "c.jsonl", PRODUCTS), settings.model_copy(
-        update={"max_segments": 0}))  # fmt: skip
+    unmerged = _build(
+        refreshing,
+        encoder,
+        write_jsonl(tmp_path / "c.jsonl", PRODUCTS),
+        settings.model_copy(update={"max_segments": 0}),
+    )
     assert store.segments(unmerged.index) > 1

@@ -38,8 +38,9 @@ class StopsTheNode(ClientWrapper):
 def test_a_node_stopped_mid_build_fails_cleanly_and_the_alias_survives(encoder: Encoder, tmp_path: Path) -> None:
     node_dir = Path(tempfile.mkdtemp(prefix="aisle-failing-node-"))
     node = ManagedNode(EngineSettings(url=None, port=None), node_dir)
-    settings = IndexerSettings(alias="products", rejects_dir=tmp_path, bulk_chunk_size=5, encode_batch_size=5,
-                               bulk_initial_backoff_s=0)  # fmt: skip
+    settings = IndexerSettings(
+        alias="products", rejects_dir=tmp_path, bulk_chunk_size=5, encode_batch_size=5, bulk_initial_backoff_s=0
+    )
     quiet = Console(quiet=True)
     try:
         url = node.start().url
@@ -48,8 +49,13 @@ def test_a_node_stopped_mid_build_fails_cleanly_and_the_alias_survives(encoder: 
 
         failing = StopsTheNode(make_client(EngineSettings(), url), node)
         with pytest.raises(EngineUnreachableError, match="the alias was not moved"):
-            build_index(IndexStore(failing, settings), encoder, write_jsonl(tmp_path / "v2.jsonl", PRODUCTS), settings,
-                        console=quiet)  # fmt: skip
+            build_index(
+                IndexStore(failing, settings),
+                encoder,
+                write_jsonl(tmp_path / "v2.jsonl", PRODUCTS),
+                settings,
+                console=quiet,
+            )
         assert failing.bulk_calls == 2, "the build stops at the first chunk the node could not take"
 
         node.start()

@@ -19,8 +19,13 @@ def test_a_simulated_store_indexes_with_its_shoppers(
     store: IndexStore, encoder: Encoder, settings: IndexerSettings, tmp_path: Path
 ) -> None:
     files = write_store(simulate(StoreConfig(products=400, shoppers=40, seed=3)), tmp_path / "store")
-    report = build_index(store, encoder, files["catalog.jsonl"], settings.model_copy(update={"encode_batch_size": 64,
-                         "bulk_chunk_size": 200}), console=Console(quiet=True))  # fmt: skip
+    report = build_index(
+        store,
+        encoder,
+        files["catalog.jsonl"],
+        settings.model_copy(update={"encode_batch_size": 64, "bulk_chunk_size": 200}),
+        console=Console(quiet=True),
+    )
     assert report.load.indexed == 400 and not report.reject_counts
     rejects = RejectLog(tmp_path / "users.rejects.jsonl")
     users = build_users_index(store, settings.alias, read_event_file(files["events.jsonl"]), rejects, settings)

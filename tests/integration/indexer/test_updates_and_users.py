@@ -122,8 +122,13 @@ def test_a_429_is_retried_and_every_document_arrives(
     store: IndexStore, encoder: Encoder, settings: IndexerSettings, tmp_path: Path
 ) -> None:
     flaky = TooManyRequestsOnce(store.client)
-    report = build_index(IndexStore(flaky, settings), encoder, write_jsonl(tmp_path / "c.jsonl", PRODUCTS), settings,
-                         console=Console(quiet=True))  # fmt: skip
+    report = build_index(
+        IndexStore(flaky, settings),
+        encoder,
+        write_jsonl(tmp_path / "c.jsonl", PRODUCTS),
+        settings,
+        console=Console(quiet=True),
+    )
     chunks = -(-len(PRODUCTS) // settings.bulk_chunk_size)
     assert flaky.bulk_calls == chunks + 1
     assert report.load.indexed == len(PRODUCTS) == store.count(settings.alias)

@@ -29,8 +29,9 @@ class Stack:
 def stack(opensearch: TestEngine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     suffix = uuid.uuid4().hex[:8]
     alias, users = f"qs-products-{suffix}", f"qs-users-{suffix}"
-    settings = StackSettings(home=tmp_path_factory.mktemp("stack"), products=600, shoppers=60, train_minutes=0,
-                             train_max_steps=4, api_port=0)  # fmt: skip
+    settings = StackSettings(
+        home=tmp_path_factory.mktemp("stack"), products=600, shoppers=60, train_minutes=0, train_max_steps=4, api_port=0
+    )
     engine = EngineSettings(url=opensearch.url)
     with pytest.MonkeyPatch.context() as env:
         # The stack's indices get names of their own so that other tests' aliases are untouched.

@@ -107,18 +107,23 @@ def test_own_catalog_and_events_use_the_base_model(
     get_indexer_settings.cache_clear()
     catalog, events = tmp_path / "catalog.jsonl", tmp_path / "events.jsonl"
     catalog.write_text("".join(json.dumps(p) + "\n" for p in PRODUCTS))
-    events.write_text("".join(
-        json.dumps({"user_id": "u1", "product_id": p["id"], "timestamp": f"2026-10-0{i + 1}T10:00:00Z"}) + "\n"
-        for i, p in enumerate(PRODUCTS[:3])
-    ))  # fmt: skip
+    events.write_text(
+        "".join(
+            json.dumps({"user_id": "u1", "product_id": p["id"], "timestamp": f"2026-10-0{i + 1}T10:00:00Z"}) + "\n"
+            for i, p in enumerate(PRODUCTS[:3])
+        )
+    )
     settings = StackSettings(home=tmp_path / "stack", api_port=0)
     engine = EngineSettings(url=opensearch.url)
     try:
         report = bring_up(settings, engine, Console(quiet=True), catalog=catalog, events=events)
         assert [s.name for s in report.steps] == [
-            "start OpenSearch", "export the base encoder", "index the catalog", "index the shoppers' profiles",
+            "start OpenSearch",
+            "export the base encoder",
+            "index the catalog",
+            "index the shoppers' profiles",
             "start the search API",
-        ]  # fmt: skip
+        ]
         assert not report.simulated
         assert opensearch.client.count(index=alias)["count"] == len(PRODUCTS)
         body = httpx.get(f"{report.api_url}/search", params={"q": "drill", "user_id": "u1"}).json()

@@ -72,9 +72,12 @@ def test_ance_pool_is_a_seeded_sample_on_large_catalogs() -> None:
 
 
 STAGED = TrainingExample(
-    "bench", BY_ID["outdoor"], frozenset({"outdoor"}),
-    shown=("vanity", "outdoor", "dining", "piano"), clicked=frozenset({"outdoor", "dining"}),
-)  # fmt: skip
+    "bench",
+    BY_ID["outdoor"],
+    frozenset({"outdoor"}),
+    shown=("vanity", "outdoor", "dining", "piano"),
+    clicked=frozenset({"outdoor", "dining"}),
+)
 
 
 def test_mmse_negatives_are_shown_but_not_clicked_then_random() -> None:

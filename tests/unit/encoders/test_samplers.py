@@ -64,12 +64,19 @@ def test_in_batch_adds_nothing_and_random_avoids_relevant_products() -> None:
 
 
 def test_config_dicts_name_the_sampler() -> None:
-    assert TaxonomySampler(CATALOG, 7).get_config_dict() == {"name": "tb-hns", "seed": 7, "sibling_share": 0.75,
-                                                              "min_branch": 8, "leaves": 6}  # fmt: skip
+    assert TaxonomySampler(CATALOG, 7).get_config_dict() == {
+        "name": "tb-hns",
+        "seed": 7,
+        "sibling_share": 0.75,
+        "min_branch": 8,
+        "leaves": 6,
+    }
 
 
 def test_taxonomy_leaves_and_subtrees() -> None:
     taxonomy = Taxonomy(tuple(p.category) for p in CATALOG)
     assert len(taxonomy.leaves) == 6
-    assert taxonomy.subtree_leaves(("Tools", "Drills")) == [("Tools", "Drills", "Drill Presses"),
-                                                            ("Tools", "Drills", "Hammer Drills")]  # fmt: skip
+    assert taxonomy.subtree_leaves(("Tools", "Drills")) == [
+        ("Tools", "Drills", "Drill Presses"),
+        ("Tools", "Drills", "Hammer Drills"),
+    ]

@@ -67,8 +67,9 @@ def test_an_untrained_projection_changes_nothing() -> None:
     from encoders.personalization import UserGate
 
     query, user = torch.tensor(_unit(1, 2, 0)[None]), torch.tensor(_unit(0, 1, 2)[None])
-    np.testing.assert_allclose(UserGate(3, projection=True)(query, user).detach().numpy(),
-                               UserGate(3)(query, user).detach().numpy(), atol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        UserGate(3, projection=True)(query, user).detach().numpy(), UserGate(3)(query, user).detach().numpy(), atol=1e-6
+    )
 
 
 def test_a_known_profile_moves_a_cold_shoppers_query_and_an_unknown_one_does_not(tmp_path: Path) -> None:
@@ -85,8 +86,11 @@ def test_a_known_profile_moves_a_cold_shoppers_query_and_an_unknown_one_does_not
     assert gate.demographic_offset({"region": "north"}) is None
     (tmp_path / "gate.json").write_text(json.dumps(gate.to_dict()))
     loaded = LearnedGate.load(tmp_path / "gate.json")
-    np.testing.assert_allclose(loaded.fuse(query, _unit(0, 1, 1), {"region": "south"}),
-                               gate.fuse(query, _unit(0, 1, 1), {"region": "south"}), atol=1e-6)  # fmt: skip
+    np.testing.assert_allclose(
+        loaded.fuse(query, _unit(0, 1, 1), {"region": "south"}),
+        gate.fuse(query, _unit(0, 1, 1), {"region": "south"}),
+        atol=1e-6,
+    )
 
 
 def test_the_torch_gate_and_the_served_gate_agree_on_profiles() -> None:
@@ -123,16 +127,20 @@ def test_histories_are_aged_at_the_search_time_and_pooled_per_shopper(tmp_path: 
     histories = purchases_at(read_event_log(path, RejectLog(tmp_path / "rejects.jsonl")).histories, now)
     assert [round(p.age_days) for p in histories["u1"]] == [90, 0]
     table = {"a": _unit(1, 0), "b": _unit(0, 1)}
-    vectors = user_vectors({"u1": histories["u1"]}, lambda ids: np.stack([table[i] for i in ids]),
-                           RecencyPoolingTower(half_life_days=90))  # fmt: skip
+    vectors = user_vectors(
+        {"u1": histories["u1"]}, lambda ids: np.stack([table[i] for i in ids]), RecencyPoolingTower(half_life_days=90)
+    )
     assert float(vectors["u1"][1]) > float(vectors["u1"][0]) > 0  # the recent purchase counts twice as much
 
 
-@pytest.mark.parametrize(("targets", "expected"), [
-    ("judged", [[0, 1, 2], [3, -1, -1]]),
-    ("clicked", [[0, 2, -1], [3, -1, -1]]),
-    ("purchased", [[0, -1, -1], [3, -1, -1]]),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("targets", "expected"),
+    [
+        ("judged", [[0, 1, 2], [3, -1, -1]]),
+        ("clicked", [[0, 2, -1], [3, -1, -1]]),
+        ("purchased", [[0, -1, -1], [3, -1, -1]]),
+    ],
+)
 def test_tower_targets_are_the_purchase_plus_judged_or_clicked_products(
     targets: str, expected: list[list[int]]
 ) -> None:

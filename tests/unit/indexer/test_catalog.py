@@ -32,9 +32,12 @@ def test_unknown_columns_become_extra_keywords_and_attr_columns_attributes(tmp_p
     path.write_text('id,title,attr.color,supplier,category\n1,Drill,red,ACME,"Tools > Drills"\n')
     (row,) = read_products(path)
     assert row.fields == {
-        "id": "1", "title": "Drill", "attributes": {"color": "red"}, "extra": {"supplier": "ACME"},
+        "id": "1",
+        "title": "Drill",
+        "attributes": {"color": "red"},
+        "extra": {"supplier": "ACME"},
         "category": "Tools > Drills",
-    }  # fmt: skip
+    }
 
 
 def test_csv_multiline_records_report_their_first_line(tmp_path: Path) -> None:

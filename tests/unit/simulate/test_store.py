@@ -70,8 +70,9 @@ def test_ground_truth_is_the_purchase_graded_3_in_the_intended_leaf(store) -> No
     for session in store.sessions:
         assert grades[(session["query_id"], session["purchased"])] == 3
         assert category[session["purchased"]] == session["intent"]
-    assert all(category[d] == next(s["intent"] for s in store.sessions if s["query_id"] == q)
-               for q, d, _ in store.qrels[:300])  # fmt: skip
+    assert all(
+        category[d] == next(s["intent"] for s in store.sessions if s["query_id"] == q) for q, d, _ in store.qrels[:300]
+    )
 
 
 PLURALS = [("Benches", "bench"), ("Presses", "press"), ("Hoses", "hose"), ("Accessories", "accessory"), ("Saws", "saw")]
