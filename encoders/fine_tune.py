@@ -15,8 +15,9 @@ from encoders.errors import TrainingDataError
 from encoders.export import export_model
 from encoders.histories import Purchase, purchases_at
 from encoders.loading import BASE_MODEL_ID, base_model_dir
+from encoders.runs import CHECKPOINT, TrainingResult
 from encoders.text import ProductTextTemplate
-from encoders.training import CHECKPOINT, TrainingResult, train
+from encoders.training import train
 from encoders.training_args import TrainingArgs
 from encoders.training_data import home_depot_examples, simulated_store_examples
 from encoders.user_tower_training import train_user_tower

@@ -113,7 +113,7 @@ class TrainingArgs:
     max_seq_length: int = field(default=64, metadata={"help": "Tokens kept per text."})
     max_steps: int = field(default=0, metadata={"help": "Stop after this many steps (0: no limit)."})
     max_minutes: float = field(default=0.0, metadata={"help": "Stop after this much wall time (0: no limit)."})
-    eval_every: int = field(default=200, metadata={"help": "Dev evaluation every N steps."})
+    eval_every: int = field(default=200, metadata={"help": "Dev evaluation every N steps (0: once per epoch)."})
     eval_products: int = field(
         default=0,
         metadata={

@@ -17,7 +17,7 @@ import json
 import random
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,16 +29,9 @@ from encoders.backends import TorchTextEncoder
 from encoders.errors import TrainingDataError
 from encoders.evaluation import corpus_metrics
 from encoders.histories import Purchase, user_vectors
+from encoders.runs import CHECKPOINT, DevCheckpoints, TrainingResult, dev_corpus, run_epochs, write_run_outputs
 from encoders.samplers import TrainingExample
 from encoders.text import ProductTextTemplate
-from encoders.training import (
-    CHECKPOINT,
-    DevCheckpoints,
-    TrainingResult,
-    budget_spent,
-    dev_corpus,
-    write_run_outputs,
-)
 from encoders.training_args import TowerTargets, TrainingArgs
 from encoders.user_tower import USER_GATE_FILE, RecencyPoolingTower, demographic_token
 from kernel.data import JudgedQuery
@@ -149,7 +142,6 @@ def fit_user_tower(
 
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
-    started = time.perf_counter()
     gate = UserGate(data.candidates.shape[1], args.gate_max_weight, projection=projection, demographics=data.vocabulary)
     optimizer = torch.optim.AdamW(gate.parameters(), lr=args.tower_learning_rate)
     examples = len(data.queries)
@@ -157,8 +149,6 @@ def fit_user_tower(
     total = steps_per_epoch * args.tower_epochs
     if args.max_steps:
         total = min(total, args.max_steps)
-    result = TrainingResult(steps_per_epoch=steps_per_epoch)
-    checkpoints = DevCheckpoints(result, started)
 
     def evaluate_now() -> dict[str, float]:
         if not data.dev:
@@ -171,40 +161,29 @@ def fit_user_tower(
         if on_best is not None:
             on_best(gate)
 
-    def checkpoint() -> None:
-        checkpoints.record(evaluate_now, keep)
-
-    checkpoint()  # step 0: the untrained tower, pooled history at a constant weight
-    for _epoch in range(args.tower_epochs):
+    def epoch() -> Iterator[Any]:
         order = list(range(examples))
         rng.shuffle(order)
         for start in range(0, len(order), args.batch_size):
-            if budget_spent(args, result.steps, started):
-                break
-            batch = torch.tensor(order[start : start + args.batch_size])
-            kept = torch.tensor([rng.random() >= args.history_dropout for _ in range(len(batch))])
-            profiles = None if data.demographics is None else data.demographics[batch]
-            fused = gate(data.queries[batch], data.users[batch] * kept[:, None], profiles)
-            log_probabilities = torch.log_softmax(args.scale * fused @ data.candidates.T, dim=1)
-            rows = data.targets[batch]
-            on_target = log_probabilities.gather(1, rows.clamp(min=0)) + torch.where(rows >= 0, 0.0, -torch.inf)
-            loss = -torch.logsumexp(on_target, dim=1).mean()
-            optimizer.zero_grad()
-            loss.backward()  # type: ignore[no-untyped-call]  # torch leaves it untyped
-            optimizer.step()
-            result.steps += 1
-            if progress:
-                progress(result.steps, total, float(loss.detach()))
-            if args.eval_every and result.steps % args.eval_every == 0:
-                checkpoint()
-        if budget_spent(args, result.steps, started):
-            break
-        if not args.eval_every:
-            checkpoint()  # 0: once per epoch
-    if result.curve[-1]["step"] != result.steps:
-        checkpoint()
-    checkpoints.finish()
-    return result
+            yield torch.tensor(order[start : start + args.batch_size])
+
+    def step(batch: Any) -> float:
+        kept = torch.tensor([rng.random() >= args.history_dropout for _ in range(len(batch))])
+        profiles = None if data.demographics is None else data.demographics[batch]
+        fused = gate(data.queries[batch], data.users[batch] * kept[:, None], profiles)
+        log_probabilities = torch.log_softmax(args.scale * fused @ data.candidates.T, dim=1)
+        rows = data.targets[batch]
+        on_target = log_probabilities.gather(1, rows.clamp(min=0)) + torch.where(rows >= 0, 0.0, -torch.inf)
+        loss = -torch.logsumexp(on_target, dim=1).mean()
+        optimizer.zero_grad()
+        loss.backward()  # type: ignore[no-untyped-call]  # torch leaves it untyped
+        optimizer.step()
+        return float(loss.detach())
+
+    # Step 0 is the untrained tower: pooled history at a constant weight.
+    checkpoints = DevCheckpoints(TrainingResult(steps_per_epoch=steps_per_epoch), evaluate_now, keep)
+    epochs = (epoch() for _ in range(args.tower_epochs))
+    return run_epochs(epochs, step, checkpoints, args, total=total, progress=progress)
 
 
 def train_user_tower(

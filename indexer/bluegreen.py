@@ -147,7 +147,8 @@ def _check_reject_rate(load: LoadReport, rejects: RejectLog, settings: IndexerSe
         raise RejectRateError(
             f"{rejects.total} of {load.read} rows ({rate:.1%}) were rejected ({summary}), more than "
             f"--max-reject-rate {settings.max_reject_rate:.1%}. The alias was not moved. Each row and its reason "
-            f"is in {rejects.path}; fix them, or raise the rate if they are expected."
+            f"is in {rejects.path}; fix them, or raise the rate if they are expected.",
+            rejects.path,
         )
 
 

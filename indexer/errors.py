@@ -13,6 +13,8 @@ cannot be read at all is the kernel's `CatalogError`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from kernel.errors import AisleError
 
 __all__ = [
@@ -29,7 +31,16 @@ class IndexerError(AisleError):
 
 
 class RejectRateError(IndexerError):
-    """More rows were rejected than `--max-reject-rate` allows."""
+    """More rows were rejected than `--max-reject-rate` allows.
+
+    Args:
+        message: What was rejected and what to do.
+        rejects_path: The file listing each rejected row with its reason (None: nothing was read).
+    """
+
+    def __init__(self, message: str, rejects_path: Path | None = None) -> None:
+        super().__init__(message)
+        self.rejects_path = rejects_path
 
 
 class GateError(IndexerError):

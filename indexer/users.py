@@ -77,7 +77,8 @@ def build_users_index(
     if read and rejects.total / read > settings.max_reject_rate:
         raise RejectRateError(
             f"{rejects.total} of {read} events and profiles were malformed, more than "
-            f"{settings.max_reject_rate:.1%}; see {rejects.path}. The users index was not changed."
+            f"{settings.max_reject_rate:.1%}; see {rejects.path}. The users index was not changed.",
+            rejects.path,
         )
     for user_id, fields in profiled.items():
         demographics[user_id].update(fields)

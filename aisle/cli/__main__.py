@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from aisle.cli import main
+from aisle.cli.app import main
 
 main()

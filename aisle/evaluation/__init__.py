@@ -10,10 +10,10 @@ from aisle.evaluation.statistics import bootstrap_ci, paired_p_value
 from aisle.evaluation.systems import SYSTEMS, System
 
 __all__ = [
-    "SYSTEMS",
     "EvalRun",
     "EvalSet",
     "Regression",
+    "SYSTEMS",
     "System",
     "bootstrap_ci",
     "evaluate",

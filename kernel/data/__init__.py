@@ -17,10 +17,10 @@ from kernel.data.metrics import RECALL_CUTOFFS, judged_ndcg, mrr, ndcg_at, query
 from kernel.data.splits import Split, split_of
 
 __all__ = [
-    "RECALL_CUTOFFS",
     "EventLog",
     "JudgedQuery",
     "PurchaseEvent",
+    "RECALL_CUTOFFS",
     "SearchSession",
     "Split",
     "home_depot_grades",

@@ -42,8 +42,19 @@ _ROWS = [
     ("p30", "Semi-Transparent Deck Stain, Cedar, 1 Gal.", "Behr", "Paint > Exterior Stain", 36.0),
 ]
 
+# Not every product is on the shelf, so that availability filters and facets have something to tell apart.
+_STOCK = {"p03": "out_of_stock", "p13": "preorder", "p26": "discontinued"}
+
 PRODUCTS: list[dict[str, Any]] = [
-    {"id": i, "title": t, "brand": b, "category": c, "price": p, "currency": "USD", "availability": "in_stock"}
+    {
+        "id": i,
+        "title": t,
+        "brand": b,
+        "category": c,
+        "price": p,
+        "currency": "USD",
+        "availability": _STOCK.get(i, "in_stock"),
+    }
     for i, t, b, c, p in _ROWS
 ]
 

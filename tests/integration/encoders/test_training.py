@@ -12,8 +12,9 @@ from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import EncoderSettings, ProductTextTemplate, base_model_dir, export_model, load_encoder
 from encoders.fine_tune import search_time
 from encoders.histories import Purchase, purchases_at
+from encoders.runs import CHECKPOINT
 from encoders.samplers import TrainingExample
-from encoders.training import CHECKPOINT, train
+from encoders.training import train
 from encoders.training_args import Batching, NegativeStrategy, TrainingArgs
 from encoders.training_data import simulated_store_examples
 from kernel.data import JudgedQuery, Split, read_event_log

@@ -64,8 +64,8 @@ def test_too_many_rejects_leave_the_alias_where_it_was(
         _build(store, encoder, bad, settings)
     assert store.alias_targets(settings.alias) == [live]
     assert store.indices(f"{settings.alias}-*") == [live], "the failed build's index is removed"
-    reject_file = Path(str(error.value).split(" is in ")[1].split(";")[0])
-    reasons = [json.loads(line) for line in reject_file.read_text().splitlines()]
+    assert error.value.rejects_path is not None and str(error.value.rejects_path) in str(error.value)
+    reasons = [json.loads(line) for line in error.value.rejects_path.read_text().splitlines()]
     assert [(r["line"], r["code"]) for r in reasons] == [(6, "missing_id"), (7, "malformed_json"), (8, "duplicate_id")]
 
 

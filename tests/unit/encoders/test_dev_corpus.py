@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from encoders.training import dev_corpus
+from encoders.runs import dev_corpus
 from kernel.data import JudgedQuery
 from kernel.product import Product
 

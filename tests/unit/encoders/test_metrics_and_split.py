@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import gzip
 import math
 from pathlib import Path
@@ -8,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from encoders.errors import TrainingDataError
 from encoders.evaluation import corpus_metrics
-from encoders.training_args import NegativeStrategy, TrainingArgs
+from encoders.training_args import Batching, NegativeStrategy, TowerTargets, TrainingArgs
 from encoders.training_data import home_depot_examples
 from kernel.data import JudgedQuery, Split, ndcg_at, recall_at, split_of
 from kernel.product import Product
@@ -47,10 +49,28 @@ def test_the_split_is_seeded_stable_and_roughly_80_10_10() -> None:
     assert 0.77 < share[Split.TRAIN] < 0.83 and 0.08 < share[Split.TEST] < 0.12
 
 
-def test_training_args_round_trip_through_json(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    args = TrainingArgs(sampler=NegativeStrategy.RANDOM, negatives=4, output_dir=tmp_path / "m")
+def test_training_args_round_trip_through_json_with_every_type_restored(tmp_path: Path) -> None:
+    args = TrainingArgs(
+        sampler=NegativeStrategy.RANDOM,
+        batching=Batching.TAXONOMY,
+        tower_targets=TowerTargets.CLICKED,
+        negatives=4,
+        store=tmp_path / "store",
+        output_dir=tmp_path / "m",
+    )
     args.to_json(tmp_path / "a.json")
-    assert TrainingArgs.from_json(tmp_path / "a.json") == args
+    replayed = TrainingArgs.from_json(tmp_path / "a.json")
+    # By type, not ==: a StrEnum equals its string, so == cannot tell a restored enum from a plain str.
+    assert {f.name: type(getattr(replayed, f.name)) for f in dataclasses.fields(args)} == {
+        f.name: type(getattr(args, f.name)) for f in dataclasses.fields(args)
+    }
+    assert replayed.batching is Batching.TAXONOMY and replayed == args
+
+
+def test_a_replay_file_with_an_unknown_setting_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "a.json").write_text('{"sampler": "random", "colour": "red"}')
+    with pytest.raises(TrainingDataError, match="colour"):
+        TrainingArgs.from_json(tmp_path / "a.json")
 
 
 def _train_query(n: int) -> str:

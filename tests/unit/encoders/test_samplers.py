@@ -51,10 +51,19 @@ def test_tb_hns_takes_siblings_first_then_cousins_and_never_judged_products() ->
         assert not {p.id for p in negatives} & {"Miter Saws-1", "Table Saws-0", MITER.id}
 
 
-def test_tb_hns_widens_when_a_branch_is_thin() -> None:
+def test_tb_hns_widens_to_the_next_level_when_the_siblings_are_too_few() -> None:
+    # Saws holds 20 sibling products, fewer than 30: the level above (all of Tools) is the one used.
+    sampler = TaxonomySampler(CATALOG, seed=0, sibling_share=1.0, min_branch=30)
+    negatives = sampler.sample([TrainingExample("miter saw", MITER)], 10)[0]
+    assert len(negatives) == 10 and all(p.category[0] == "Tools" and p.category[-1] != "Miter Saws" for p in negatives)
+    assert any(p.category[1] == "Drills" for p in negatives), "the widened level (Tools) was never reached"
+
+
+def test_tb_hns_falls_back_to_other_leaves_when_its_whole_tree_is_empty() -> None:
+    # The benches are the only products under Furniture: no level of their own tree has anything else.
     sampler = TaxonomySampler(CATALOG, seed=0, sibling_share=1.0, min_branch=100)
     negatives = sampler.sample([TrainingExample("bench", CATALOG[-1])], 3)[0]
-    assert len(negatives) == 3 and all(p.category[0] != "Furniture" or p.category[-1] != "Garden" for p in negatives)
+    assert len(negatives) == 3 and all(p.category[0] == "Tools" for p in negatives)
 
 
 def test_in_batch_adds_nothing_and_random_avoids_relevant_products() -> None:

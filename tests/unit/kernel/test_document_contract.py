@@ -84,10 +84,18 @@ def _every_body() -> list[dict[str, Any]]:
 
 def test_every_field_written_to_a_product_is_mapped() -> None:
     product = Product(
-        id="p1", title="Drill", description="d", brand="Ryobi", category="Tools > Drills", attributes={"volts": "18"},
-        price=99.0, currency="USD", availability="in_stock", image_url="https://example.invalid/p1.png",
+        id="p1",
+        title="Drill",
+        description="d",
+        brand="Ryobi",
+        category="Tools > Drills",
+        attributes={"volts": "18"},
+        price=99.0,
+        currency="USD",
+        availability="in_stock",
+        image_url="https://example.invalid/p1.png",
         extra={"sku": "1"},
-    )  # fmt: skip
+    )
     document = to_document(product, VECTOR)
     fields = _fields(PRODUCTS_MAPPING)
     assert {k for k in document if not _known(k, fields)} == set()
