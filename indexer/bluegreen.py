@@ -15,7 +15,9 @@ from typing import Any
 from rich.console import Console
 
 from encoders import Encoder
-from indexer.errors import AliasError, GateError, RejectRateError
+from indexer.errors import GateError, RejectRateError
+from indexer.lease import AliasLease
+from indexer.lifecycle import IndexState, prune, publish, set_state
 from indexer.pipeline import LoadReport, load_products
 from indexer.progress import indexing_progress
 from indexer.settings import IndexerSettings
@@ -28,7 +30,7 @@ from kernel.errors import EngineError
 from kernel.product import Product
 from kernel.rejects import RejectLog
 
-__all__ = ["BuildReport", "build_index", "new_index_name", "product_inputs", "prune", "rollback"]
+__all__ = ["BuildReport", "build_index", "new_index_name", "product_inputs"]
 
 MAPPING = "products.v1"
 
@@ -82,8 +84,22 @@ def build_index(
         RejectRateError: too many rows were rejected (the new index is deleted, the alias untouched).
         GateError: count, bulk failures or canaries are off (the new index is deleted, the alias untouched).
         EngineError: OpenSearch failed (the alias untouched).
+        AliasBusyError: another process is changing the alias (nothing was built).
     """
     console = console or Console(stderr=True)
+    with AliasLease(store, settings.alias, settings.lease_ttl_s) as lease:
+        return _build(store, encoder, catalog, settings, fmt, console, lease)
+
+
+def _build(
+    store: IndexStore,
+    encoder: Encoder,
+    catalog: Path,
+    settings: IndexerSettings,
+    fmt: CatalogFormat | None,
+    console: Console,
+    lease: AliasLease,
+) -> BuildReport:
     index = new_index_name(settings.alias)
     meta = {
         "aisle": {
@@ -92,6 +108,8 @@ def build_index(
             "catalog": {"source": str(catalog), "format": (fmt.value if fmt else None)},
             "inputs": product_inputs(catalog, fmt, encoder, settings),
             "created_at": dt.datetime.now(dt.UTC).isoformat(),
+            "state": IndexState.BUILDING.value,
+            "builder": lease.owner,
         }
     }
     body = load_mapping(
@@ -125,12 +143,12 @@ def build_index(
         store.force_merge(index, settings.max_segments, settings.merge_timeout_s)
         store.put_settings(index, {"refresh_interval": "1s", "number_of_replicas": settings.replicas})
         _gate(store, index, load)
-        previous = store.alias_targets(settings.alias)
-        store.point_alias(settings.alias, index)
+        set_state(store, index, IndexState.GATED)
+        previous = publish(store, settings.alias, index, lease)
     except BaseException:
         rejects.close()
-        # Best effort: with OpenSearch gone the half-built index stays (a later prune removes it),
-        # and the original error is the one worth reporting.
+        # Best effort: with OpenSearch gone the half-built index stays, marked `building` (`aisle index gc`
+        # removes it), and the original error is the one worth reporting.
         with contextlib.suppress(EngineError):
             store.delete_index(index)
         raise
@@ -191,32 +209,3 @@ def _canary(store: IndexStore, index: str, product: Product) -> None:
             f"Canary failed: product {product.id!r} ({product.title!r}) is not found by its own {missing} "
             f"in {index}; the alias was not moved."
         )
-
-
-def prune(store: IndexStore, alias: str, keep: int) -> list[str]:
-    """Delete all but the newest `keep` versions of `alias` (never the live one); returns the deleted."""
-    live = set(store.alias_targets(alias))
-    versions = store.indices(f"{alias}-*")
-    doomed = [name for name in versions[: max(len(versions) - keep, 0)] if name not in live]
-    for name in doomed:
-        store.delete_index(name)
-    return doomed
-
-
-def rollback(store: IndexStore, alias: str) -> tuple[str, str]:
-    """Point `alias` at the version before the live one; returns (from, to).
-
-    Raises:
-        AliasError: the alias does not exist, or no older version is kept.
-    """
-    live = store.alias_targets(alias)
-    if not live:
-        raise AliasError(f"Alias {alias!r} does not exist; build an index first with `aisle index build`.")
-    older = [name for name in store.indices(f"{alias}-*") if name < live[0]]
-    if not older:
-        raise AliasError(
-            f"Alias {alias!r} points at {live[0]}, and no older version is kept to roll back to "
-            "(AISLE_INDEXER_KEEP_INDICES sets how many are kept)."
-        )
-    store.point_alias(alias, older[-1])
-    return live[0], older[-1]

@@ -4,7 +4,9 @@ AisleError
 └── IndexerError
     ├── RejectRateError         too many rows were rejected; nothing went live
     ├── GateError               a pre-swap gate failed; the alias did not move
-    ├── AliasError              the alias is missing or points somewhere unexpected
+    ├── AliasError              the alias is missing, or has no version to go to
+    │   ├── AliasBusyError      another process holds the alias's lease (a build, update, rollback)
+    │   └── LeaseLostError      this process's lease ran out and another took it: it changes nothing
     └── FingerprintMismatchError  the index was built with another encoder
 
 OpenSearch's own failures are the kernel's `EngineError`s (kernel/errors.py); a catalog that
@@ -18,10 +20,12 @@ from pathlib import Path
 from kernel.errors import AisleError
 
 __all__ = [
+    "AliasBusyError",
     "AliasError",
     "FingerprintMismatchError",
     "GateError",
     "IndexerError",
+    "LeaseLostError",
     "RejectRateError",
 ]
 
@@ -49,6 +53,14 @@ class GateError(IndexerError):
 
 class AliasError(IndexerError):
     """The alias is missing, or has nothing to roll back to."""
+
+
+class AliasBusyError(AliasError):
+    """Another live process holds the alias's lease."""
+
+
+class LeaseLostError(AliasError):
+    """This process's lease on the alias ran out and another process took it over."""
 
 
 class FingerprintMismatchError(IndexerError):

@@ -48,6 +48,9 @@ class IndexerSettings(BaseSettings):
     merge_timeout_s: float = Field(default=3600, gt=0, description="Longest wait for that force merge.")
     shards: int = Field(default=1, ge=1, description="Primary shards of product indices.")
     replicas: int = Field(default=0, ge=0, description="Replicas restored after loading.")
+    lease_ttl_s: float = Field(
+        default=60.0, gt=0, description="How long an alias's lease outlives its holder's last heartbeat."
+    )
     canary_count: int = Field(default=5, ge=0, description="Products whose own title must find them before a swap.")
     history_size: int = Field(default=50, ge=1, description="Purchases kept per user profile.")
     history_half_life_days: float = Field(default=90.0, gt=0, description="Recency weighting of purchases.")

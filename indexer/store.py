@@ -9,7 +9,7 @@ from typing import Any
 from opensearchpy import OpenSearch, helpers
 
 from indexer.settings import IndexerSettings
-from kernel.errors import EngineNotFoundError
+from kernel.errors import EngineNotFoundError, EngineRequestError
 from kernel.opensearch import engine_call
 
 __all__ = ["BulkResult", "IndexStore"]
@@ -71,6 +71,12 @@ class IndexStore:
         with self._call(f"counting {name}"):
             return int(self.client.count(index=name)["count"])
 
+    def document_counts(self, pattern: str) -> dict[str, int]:
+        """Documents per index matching a wildcard pattern (as `_cat/indices` reports them)."""
+        with self._call(f"counting the documents of {pattern}"):
+            rows = self.client.cat.indices(index=pattern, format="json", h="index,docs.count")
+        return {row["index"]: int(row.get("docs.count") or 0) for row in rows}
+
     def indices(self, pattern: str) -> list[str]:
         """Index names matching a wildcard pattern, sorted."""
         with self._call(f"listing indices {pattern}"):
@@ -84,14 +90,88 @@ class IndexStore:
         except EngineNotFoundError:
             return []
 
-    def point_alias(self, alias: str, index: str) -> None:
-        """Point the alias at `index` alone, in one atomic `_aliases` request."""
+    def swap_alias(self, alias: str, index: str, replaces: list[str]) -> None:
+        """Point the alias at `index` alone, in one atomic `_aliases` request that removes exactly `replaces`.
+
+        Each removal must find the alias where it was read (`must_exist`), so a swap made on stale
+        knowledge fails as a whole instead of leaving the alias on two indices.
+
+        Raises:
+            EngineNotFoundError: the alias is no longer on one of `replaces`.
+        """
         actions: list[dict[str, Any]] = [
-            {"remove": {"index": old, "alias": alias}} for old in self.alias_targets(alias)
+            {"remove": {"index": old, "alias": alias, "must_exist": True}} for old in replaces
         ]
         actions.append({"add": {"index": index, "alias": alias}})
-        with self._call(f"moving alias {alias} to {index}"):
+        with self._call(f"moving alias {alias} from {', '.join(replaces) or 'nothing'} to {index}"):
             self.client.indices.update_aliases(body={"actions": actions})
+
+    def put_meta(self, index: str, meta: dict[str, Any]) -> None:
+        """Replace the `_meta` of an index's mapping."""
+        with self._call(f"updating the _meta of {index}"):
+            self.client.indices.put_mapping(index=index, body={"_meta": meta})
+
+    def index_settings(self, index: str) -> dict[str, Any]:
+        """The index's settings (`index.*`, flat)."""
+        with self._call(f"reading the settings of {index}"):
+            found = self.client.indices.get_settings(index=index, flat_settings=True)
+        settings: dict[str, Any] = next(iter(found.values()))["settings"]
+        return settings
+
+    def ensure_index(self, name: str, body: dict[str, Any]) -> None:
+        """Create an index unless it exists (another process may create it at the same moment)."""
+        with self._call(f"checking index {name}"):
+            if self.client.indices.exists(index=name):
+                return
+        try:
+            self.create_index(name, body)
+        except EngineRequestError:
+            with self._call(f"checking index {name}"):
+                if not self.client.indices.exists(index=name):
+                    raise
+
+    def create_doc(self, index: str, doc_id: str, doc: dict[str, Any]) -> tuple[int, int]:
+        """Create a document that must not exist yet; returns its `_seq_no` and `_primary_term`.
+
+        Raises:
+            EngineConflictError: it exists.
+        """
+        with self._call(f"creating {doc_id} in {index}"):
+            done = self.client.index(index=index, id=doc_id, body=doc, op_type="create", refresh="true")
+        return int(done["_seq_no"]), int(done["_primary_term"])
+
+    def get_doc(self, index: str, doc_id: str) -> tuple[dict[str, Any], int, int] | None:
+        """A document's `_source`, `_seq_no` and `_primary_term` (None when it does not exist)."""
+        try:
+            with self._call(f"reading {doc_id} from {index}"):
+                found = self.client.get(index=index, id=doc_id)
+        except EngineNotFoundError:
+            return None
+        return found["_source"], int(found["_seq_no"]), int(found["_primary_term"])
+
+    def replace_doc(
+        self, index: str, doc_id: str, doc: dict[str, Any], seq_no: int, primary_term: int
+    ) -> tuple[int, int]:
+        """Replace a document if it is still at `seq_no` / `primary_term`; returns the new ones.
+
+        Raises:
+            EngineConflictError: it changed since it was read.
+        """
+        with self._call(f"replacing {doc_id} in {index}"):
+            done = self.client.index(
+                index=index, id=doc_id, body=doc, if_seq_no=seq_no, if_primary_term=primary_term, refresh="true"
+            )
+        return int(done["_seq_no"]), int(done["_primary_term"])
+
+    def delete_doc(self, index: str, doc_id: str, seq_no: int, primary_term: int) -> None:
+        """Delete a document if it is still at `seq_no` / `primary_term`.
+
+        Raises:
+            EngineConflictError: it changed since it was read.
+            EngineNotFoundError: it is gone.
+        """
+        with self._call(f"deleting {doc_id} from {index}"):
+            self.client.delete(index=index, id=doc_id, if_seq_no=seq_no, if_primary_term=primary_term, refresh="true")
 
     def meta(self, index: str) -> dict[str, Any]:
         """The `_meta` of an index's mapping ({} when it has none)."""

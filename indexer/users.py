@@ -18,8 +18,10 @@ from typing import Any
 import numpy as np
 
 from encoders.user_tower import RecencyPoolingTower
-from indexer.bluegreen import new_index_name, prune
+from indexer.bluegreen import new_index_name
 from indexer.errors import AliasError, RejectRateError
+from indexer.lease import AliasLease
+from indexer.lifecycle import IndexState, prune, publish, set_state
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore
 from kernel.catalog.reader import RawRow
@@ -63,8 +65,25 @@ def build_users_index(
 
     Raises:
         AliasError: the product alias does not exist (product vectors are needed).
+        AliasBusyError: another process is changing the users alias.
         RejectRateError: more events were malformed than `max_reject_rate` allows.
     """
+    with AliasLease(store, settings.users_index, settings.lease_ttl_s) as lease:
+        return _build_users(store, product_alias, rows, rejects, settings, profiles, tower, now, inputs, lease)
+
+
+def _build_users(
+    store: IndexStore,
+    product_alias: str,
+    rows: Iterable[RawRow],
+    rejects: RejectLog,
+    settings: IndexerSettings,
+    profiles: Iterable[RawRow],
+    tower: RecencyPoolingTower | None,
+    now: dt.datetime | None,
+    inputs: dict[str, Any] | None,
+    lease: AliasLease,
+) -> UsersReport:
     products = store.alias_targets(product_alias)
     if not products:
         raise AliasError(f"Alias {product_alias!r} does not exist; index the catalog before the users.")
@@ -91,7 +110,16 @@ def build_users_index(
     store.create_index(
         index,
         load_mapping(
-            USERS_MAPPING, meta={"aisle": {"products": products[0], "inputs": inputs}}, dimension=dimension or 1
+            USERS_MAPPING,
+            meta={
+                "aisle": {
+                    "products": products[0],
+                    "inputs": inputs,
+                    "state": IndexState.BUILDING.value,
+                    "builder": lease.owner,
+                }
+            },
+            dimension=dimension or 1,
         ),
     )
     try:
@@ -114,7 +142,8 @@ def build_users_index(
                 rejects.add(Rejection(0, str(result.get("_id")), "bulk_failed", str(result.get("error"))))
         store.refresh(index)
         report.users = store.count(index)
-        store.point_alias(settings.users_index, index)
+        set_state(store, index, IndexState.GATED)
+        publish(store, settings.users_index, index, lease)
     except BaseException:
         with contextlib.suppress(EngineError):
             store.delete_index(index)

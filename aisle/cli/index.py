@@ -9,14 +9,14 @@ import typer
 
 from aisle.cli.console import err, out
 from encoders import get_encoder_settings, load_encoder
-from indexer.bluegreen import build_index, rollback
-from indexer.guard import check_encoder
+from indexer.bluegreen import build_index
 from indexer.incremental import apply_updates
+from indexer.lifecycle import IndexState, gc, rollback, versions
 from indexer.settings import IndexerSettings, get_indexer_settings
 from indexer.store import IndexStore
 from indexer.taxonomy_column import write_taxonomy_column
 from indexer.users import build_users_index
-from kernel.catalog import CatalogFormat, read_products
+from kernel.catalog import CatalogFormat
 from kernel.data import read_event_file
 from kernel.opensearch import get_connection_settings, make_client
 from kernel.rejects import RejectLog
@@ -63,36 +63,73 @@ def build(
     )
 
 
+AliasOption = Annotated[str | None, typer.Option(help="The alias (default AISLE_INDEXER_ALIAS, products).")]
+
+
 @app.command("update")
 def update(
     catalog: CatalogOption,
     fmt: FormatOption = None,
-    delete_ids: Annotated[Path | None, typer.Option(help="File with one product id per line to delete.")] = None,
+    delete_ids: Annotated[
+        Path | None,
+        typer.Option(help="File with one product id per line to delete.", exists=True, dir_okay=False),
+    ] = None,
+    alias: AliasOption = None,
+    max_reject_rate: Annotated[float | None, typer.Option(help="Largest share of rows that may be rejected.")] = None,
 ) -> None:
     """Upsert changed products and delete ids in the live index (unchanged content is not re-encoded)."""
-    settings = get_indexer_settings()
-    store = _store(settings)
-    encoder = load_encoder(get_encoder_settings())
-    index = check_encoder(store, settings.alias, encoder.fingerprint)
+    settings = _settings(alias=alias, max_reject_rate=max_reject_rate)
     deletes = [line.strip() for line in delete_ids.read_text().splitlines() if line.strip()] if delete_ids else []
-    rejects = RejectLog(settings.rejects_dir / f"{index}.update.rejects.jsonl")
-    try:
-        report = apply_updates(store, encoder, index, read_products(catalog, fmt), deletes, rejects)
-    finally:
-        rejects.close()
+    encoder = load_encoder(get_encoder_settings())
+    report = apply_updates(_store(settings), encoder, catalog, deletes, settings, fmt=fmt)
     out.print(
-        f"{index}: {report.created} new, {report.reencoded} re-encoded, {report.partial} price/stock only, "
+        f"{report.index}: {report.created} new, {report.reencoded} re-encoded, {report.partial} price/stock only, "
         f"{report.unchanged} unchanged, {report.deleted} deleted, {report.not_found} not found, "
-        f"{report.failed} failed" + (f"; rejects in {rejects.path}" if rejects.total else "")
+        f"{report.failed} failed" + (f"; rejects in {report.rejects_path}" if report.rejected else "")
     )
 
 
 @app.command("rollback")
-def rollback_command(alias: Annotated[str | None, typer.Option(help="Alias to move back.")] = None) -> None:
-    """Point the alias back at the previous version of the index."""
+def rollback_command(alias: AliasOption = None) -> None:
+    """Point the alias back at the newest older version that passed its gates."""
     settings = _settings(alias=alias)
-    before, after = rollback(_store(settings), settings.alias)
+    before, after = rollback(_store(settings), settings.alias, lease_ttl_s=settings.lease_ttl_s)
     out.print(f"alias {settings.alias}: {before} → {after}")
+
+
+@app.command("status")
+def status(alias: AliasOption = None) -> None:
+    """List the alias's versions: state (building, gated, live, retired), documents, encoder, when built."""
+    settings = _settings(alias=alias)
+    found = versions(_store(settings), settings.alias)
+    if not found:
+        out.print(f"alias {settings.alias}: no versions (build one with `aisle index build`)")
+        return
+    out.print(f"alias {settings.alias}: {len(found)} version(s), oldest first")
+    for version in found:
+        state = version.state.value
+        if version.state is IndexState.BUILDING:
+            builder = version.builder or {}
+            by = f"pid {builder.get('pid', '?')} on {builder.get('host', '?')}"
+            state += f" (by {by}; `aisle index gc` removes it once that run is gone)"
+        out.print(
+            f"  {version.index}  {state}  {version.documents:,} documents  encoder {version.encoder or '-'}  "
+            f"created {version.created_at or '-'}"
+        )
+
+
+@app.command("gc")
+def gc_command(
+    alias: AliasOption = None,
+    dry_run: Annotated[bool, typer.Option(help="List what would be deleted, delete nothing.")] = False,
+) -> None:
+    """Delete versions left half-built by crashed builds, and retired ones beyond AISLE_INDEXER_KEEP_INDICES."""
+    settings = _settings(alias=alias)
+    doomed = gc(
+        _store(settings), settings.alias, settings.keep_indices, dry_run=dry_run, lease_ttl_s=settings.lease_ttl_s
+    )
+    verb = "would delete" if dry_run else "deleted"
+    out.print(f"alias {settings.alias}: {verb} {', '.join(doomed) if doomed else 'nothing'}")
 
 
 @app.command("users")

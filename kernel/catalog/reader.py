@@ -1,8 +1,10 @@
 """Stream raw rows out of a catalog file, one problem per bad row and never a crash.
 
 Memory stays flat in catalog size: files are read line by line (Parquet batch by batch). A row
-that cannot even be parsed (invalid UTF-8, malformed JSON, a CSV row with too many fields) comes
-out as a `RawRow` with a `problem`, so the validator can reject it with its line number.
+that cannot even be parsed (invalid UTF-8, malformed JSON, a CSV row with too many fields or a
+broken quote) comes out as a `RawRow` with a `problem`, so the validator can reject it with its
+line number. A file that breaks off (a truncated or corrupt gzip stream) is a `CatalogError` naming
+the last line read, raised before the rows it would have held are taken for the whole file.
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-from collections.abc import Iterable, Iterator
+import zlib
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -20,6 +24,9 @@ from kernel.errors import CatalogError
 __all__ = ["RawRow", "open_binary", "read_rows"]
 
 PARQUET_BATCH_ROWS = 1024
+# A quoted CSV field may span lines (a description with line breaks), but one that is still open after
+# this many lines is taken for a quote that was never closed.
+MAX_RECORD_LINES = 200
 
 
 @dataclass(frozen=True)
@@ -61,9 +68,23 @@ def read_rows(path: Path, kind: str) -> Iterator[RawRow]:
     raise CatalogError(f"Unknown catalog kind {kind!r}; use jsonl, csv or parquet.")
 
 
+def _lines(path: Path, source: BinaryIO) -> Iterator[tuple[int, bytes]]:
+    """The file's lines with their numbers; a stream that breaks off is a CatalogError, not a short file."""
+    number = 0
+    try:
+        for raw in source:
+            number += 1
+            yield number, raw
+    except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
+        raise CatalogError(
+            f"{path} ends early or is corrupt after line {number} ({type(exc).__name__}: {exc}); it was not read "
+            "to the end, so nothing from it is switched live. Copy or download it again."
+        ) from exc
+
+
 def _jsonl_rows(path: Path) -> Iterator[RawRow]:
     with open_binary(path) as source:
-        for number, raw in enumerate(source, start=1):
+        for number, raw in _lines(path, source):
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -83,36 +104,69 @@ def _jsonl_rows(path: Path) -> Iterator[RawRow]:
 
 
 def _csv_rows(path: Path) -> Iterator[RawRow]:
-    bad_lines: dict[int, str] = {}
-
-    def decoded(source: Iterable[bytes]) -> Iterator[str]:
-        for number, raw in enumerate(source, start=1):
-            try:
-                yield raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                bad_lines[number] = f"invalid UTF-8 at byte {exc.start} of line {number}"
-                yield raw.decode("utf-8", errors="replace")
-
     with open_binary(path) as source:
-        reader = csv.DictReader(decoded(source))
-        first_line = 2  # the header is line 1
-        for record in reader:
-            last_line = reader.line_num
-            lines = range(first_line, last_line + 1)
-            start, first_line = first_line, last_line + 1
-            problems = [bad_lines.pop(n) for n in lines if n in bad_lines]
-            if problems:
-                yield RawRow(start, None, problems[0], "invalid_utf8")
-            elif None in record:
-                yield RawRow(
-                    start,
-                    None,
-                    f"{len(reader.fieldnames or []) + len(record[None])} fields, but the "
-                    f"header has {len(reader.fieldnames or [])}",
-                    "malformed_row",
-                )
-            else:
-                yield RawRow(start, {k: v for k, v in record.items() if v not in ("", None)})
+        lines = _decoded(_lines(path, source))
+        try:
+            _, header_text, _ = next(lines)
+        except StopIteration:
+            return
+        header = next(csv.reader([header_text]))
+        pending: deque[tuple[int, str, str | None]] = deque()
+        while True:
+            try:
+                first = pending.popleft() if pending else next(lines)
+            except StopIteration:
+                return
+            used = [first]
+            record, problem = _one_record(first, used, pending, lines)
+            if problem is not None:
+                # Give the lines the broken record swallowed back: the next record starts on the line after.
+                pending.extendleft(reversed(used[1:]))
+                yield RawRow(first[0], None, problem, "malformed_quote")
+                continue
+            bad_utf8 = next((bad for _, _, bad in used if bad), None)
+            assert record is not None
+            if bad_utf8:
+                yield RawRow(first[0], None, bad_utf8, "invalid_utf8")
+            elif len(record) > len(header):
+                yield RawRow(first[0], None, f"{len(record)} fields, but the header has {len(header)}", "malformed_row")
+            elif record:
+                yield RawRow(first[0], {k: v for k, v in zip(header, record, strict=False) if v != ""})
+
+
+def _decoded(lines: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, str, str | None]]:
+    """(number, text, problem): invalid UTF-8 is decoded with replacement characters and reported."""
+    for number, raw in lines:
+        try:
+            yield number, raw.decode("utf-8"), None
+        except UnicodeDecodeError as exc:
+            yield number, raw.decode("utf-8", errors="replace"), f"invalid UTF-8 at byte {exc.start} of line {number}"
+
+
+def _one_record(
+    first: tuple[int, str, str | None],
+    used: list[tuple[int, str, str | None]],
+    pending: deque[tuple[int, str, str | None]],
+    lines: Iterator[tuple[int, str, str | None]],
+) -> tuple[list[str] | None, str | None]:
+    """One CSV record from `first` on, read strictly: a quote left open, or closed mid-field, is its problem."""
+
+    def feed() -> Iterator[str]:
+        yield first[1]
+        while len(used) < MAX_RECORD_LINES:
+            try:
+                line = pending.popleft() if pending else next(lines)
+            except StopIteration:
+                return
+            used.append(line)
+            yield line[1]
+
+    try:
+        return next(csv.reader(feed(), strict=True)), None
+    except csv.Error as exc:
+        return None, f"malformed quoting ({exc}); the quote opened on this line is never closed where it should be"
+    except StopIteration:
+        return [], None
 
 
 def _parquet_rows(path: Path) -> Iterator[RawRow]:

@@ -51,7 +51,7 @@ def test_a_second_build_swaps_again_and_old_versions_are_pruned(
 
     assert rollback(store, settings.alias) == (third.index, second.index)
     assert store.alias_targets(settings.alias) == [second.index]
-    with pytest.raises(AliasError, match="no older version is kept"):
+    with pytest.raises(AliasError, match="no older version that passed its gates is kept"):
         rollback(store, settings.alias)
 
 

@@ -12,7 +12,6 @@ from rich.console import Console
 
 from encoders import Encoder
 from indexer import IndexerSettings, IndexStore, apply_updates, build_index, build_users_index
-from kernel.catalog import read_products
 from kernel.catalog.reader import RawRow
 from kernel.rejects import RejectLog
 from tests.support.catalogs import PRODUCTS, write_jsonl
@@ -36,11 +35,7 @@ def test_updates_reencode_only_changed_content_and_patch_prices(
         PRODUCTS[2],  # unchanged
         {"id": "new1", "title": "Cordless Brad Nailer", "category": "Tools > Power Tools > Nailers"},
     ]
-    rejects = RejectLog(tmp_path / "update.rejects.jsonl")
-    report = apply_updates(
-        store, encoder, index, read_products(write_jsonl(tmp_path / "u.jsonl", changes)), ["p30", "nope"], rejects
-    )
-    rejects.close()
+    report = apply_updates(store, encoder, write_jsonl(tmp_path / "u.jsonl", changes), ["p30", "nope"], settings)
     assert (report.partial, report.reencoded, report.unchanged, report.created) == (1, 1, 1, 1)
     assert (report.deleted, report.not_found, report.failed) == (1, 1, 0)
     after = store.get_many(index, ["p01", "p02", "new1", "p30"], ["vector", "price", "title"])
@@ -48,7 +43,7 @@ def test_updates_reencode_only_changed_content_and_patch_prices(
     assert after["p02"]["vector"] != before["p02"]["vector"]
     assert "new1" in after and "p30" not in after
     assert store.count(index) == len(PRODUCTS)  # one added, one deleted
-    assert '"code": "delete_not_found"' in rejects.path.read_text()
+    assert report.rejects_path is not None and '"code": "delete_not_found"' in report.rejects_path.read_text()
 
 
 def test_users_index_holds_bounded_recent_history_and_a_vector_near_what_they_bought(

@@ -100,3 +100,44 @@ def test_jsonl_round_trips_the_product_schema(tmp_path: Path) -> None:
     path = tmp_path / "c.jsonl"
     path.write_text(json.dumps(product) + "\n")
     assert next(read_products(path)).fields == product
+
+
+def test_a_truncated_gzip_catalog_is_a_catalog_error_naming_the_file_and_line(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "catalog.jsonl.gz"
+    rows = "".join(json.dumps({"id": str(i), "title": f"Product number {i} " * 5}) + "\n" for i in range(3000))
+    whole = gzip.compress(rows.encode())
+    path.write_bytes(whole[: len(whole) // 2])
+    read = []
+    with pytest.raises(CatalogError, match=r"catalog\.jsonl\.gz.* (ends early|is corrupt).* after line \d+"):
+        for row in read_products(path):
+            read.append(row)
+    assert 0 < len(read) < 3000
+
+
+def test_a_csv_row_with_an_unbalanced_quote_is_rejected_and_the_next_rows_kept(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text('id,title\n1,"Cordless Drill\n2,Circular Saw\n3,Claw Hammer\n')
+    rows = list(read_products(path))
+    assert [(r.line, r.code) for r in rows if r.fields is None] == [(2, "malformed_quote")]
+    assert [r.fields for r in rows if r.fields] == [
+        {"id": "2", "title": "Circular Saw"},
+        {"id": "3", "title": "Claw Hammer"},
+    ]
+
+
+def test_a_quote_closed_in_the_middle_of_a_field_is_rejected_alone(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text('id,title\n1,"Drill\n2,"Saw" blade\n3,Hammer\n')
+    rows = list(read_products(path))
+    assert [(r.line, r.code) for r in rows if r.fields is None] == [(2, "malformed_quote"), (3, "malformed_quote")]
+    assert [r.fields for r in rows if r.fields] == [{"id": "3", "title": "Hammer"}]
+
+
+def test_a_quoted_field_may_still_span_lines(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    path.write_text('id,title,description\n1,Drill,"Two speeds.\nKeyless chuck."\n2,Saw,Sharp\n')
+    rows = list(read_products(path))
+    assert [r.line for r in rows] == [2, 4]
+    assert rows[0].fields == {"id": "1", "title": "Drill", "description": "Two speeds.\nKeyless chuck."}

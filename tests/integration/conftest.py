@@ -1,3 +1,5 @@
+"""Fixtures shared by the integration tests: an alias of each test's own, and the indexer's store on the test node."""
+
 from __future__ import annotations
 
 import uuid
