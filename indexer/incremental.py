@@ -71,7 +71,7 @@ def apply_updates(
     """
     with AliasLease(store, settings.alias, settings.lease_ttl_s) as lease:
         index = check_encoder(store, settings.alias, encoder.fingerprint)
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dt%H%M%S")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dt%H%M%S%f")
         rejects = RejectLog(settings.rejects_dir / f"{index}.update-{stamp}.rejects.jsonl")
         report = UpdateReport(index, rejects.path)
         try:
