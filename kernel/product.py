@@ -10,10 +10,12 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic_core import PydanticCustomError
 
 __all__ = ["CATEGORY_SEPARATOR", "Availability", "Product", "parse_category_path"]
 
 CATEGORY_SEPARATOR = " > "
+MAX_ID_BYTES = 512  # OpenSearch refuses a longer `_id`, and with it the whole bulk request it came in
 MAX_TITLE_CHARS = 1_000
 MAX_DESCRIPTION_CHARS = 20_000
 
@@ -66,11 +68,23 @@ class Product(BaseModel):
     brand: str | None = Field(default=None, max_length=256)
     category: list[ShortText] = Field(default_factory=list, max_length=16)
     attributes: dict[ShortText, AttributeValue] = Field(default_factory=dict)
-    price: float | None = Field(default=None, ge=0)
+    price: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     availability: Availability | None = None
     image_url: str | None = Field(default=None, max_length=2_048)
     extra: dict[ShortText, AttributeValue] = Field(default_factory=dict)
+
+    @field_validator("id")
+    @classmethod
+    def _fits_opensearch(cls, value: str) -> str:
+        size = len(value.encode("utf-8"))
+        if size > MAX_ID_BYTES:
+            raise PydanticCustomError(
+                "id_too_long",
+                "id is {size} bytes in UTF-8; OpenSearch allows at most {limit}",
+                {"size": size, "limit": MAX_ID_BYTES},
+            )
+        return value
 
     @field_validator("category", mode="before")
     @classmethod

@@ -53,8 +53,8 @@ class PriceRange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min: float | None = Field(default=None, ge=0)
-    max: float | None = Field(default=None, ge=0)
+    min: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    max: float | None = Field(default=None, ge=0, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _ordered(self) -> PriceRange:

@@ -48,6 +48,8 @@ def _describe(exc: ValidationError) -> tuple[str, str]:
     field = ".".join(str(part) for part in error["loc"]) or "row"
     if field == "id" and error["type"] in {"missing", "string_too_short"}:
         return "missing_id", "the row has no id"
+    if error["type"] == "id_too_long":
+        return "id_too_long", f"{error['msg']}; shorten the id"
     if error["type"] in _TOO_LONG:
         limit = (error.get("ctx") or {}).get("max_length")
         return "oversized_text", f"{field} is longer than {limit} characters"

@@ -6,6 +6,7 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from kernel.product import Availability
@@ -79,26 +80,30 @@ def search_get(
         raise UnknownFilterError(
             f"Unknown parameter(s) {', '.join(unknown)}; filters are {', '.join(FILTER_FIELDS)}.", field=unknown[0]
         )
-    search = SearchRequest.model_validate(
-        {
-            "q": q,
-            "user_id": user_id,
-            "size": size,
-            "from": from_,
-            "facets": facets or [],
-            "mode": mode,
-            "fusion": fusion,
-            "lexical_weight": lexical_weight,
-            "rank_constant": rank_constant,
-            "explain": explain,
-            "filters": SearchFilters(
-                category=category,
-                brand=brand or [],
-                availability=availability or [],
-                price=parse_price(price) if price else None,
-            ),
-        }
-    )
+    # The same model as POST validates GET, and its errors take the same way out.
+    try:
+        search = SearchRequest.model_validate(
+            {
+                "q": q,
+                "user_id": user_id,
+                "size": size,
+                "from": from_,
+                "facets": facets or [],
+                "mode": mode,
+                "fusion": fusion,
+                "lexical_weight": lexical_weight,
+                "rank_constant": rank_constant,
+                "explain": explain,
+                "filters": SearchFilters(
+                    category=category,
+                    brand=brand or [],
+                    availability=availability or [],
+                    price=parse_price(price) if price else None,
+                ),
+            }
+        )
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from exc
     return _run(service, metrics, search)
 
 

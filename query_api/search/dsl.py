@@ -7,7 +7,6 @@ contract (`kernel.documents.products`).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ __all__ = [
     "hybrid",
     "knn",
     "lexical",
+    "lucene_regexp_literal",
     "page",
     "ranked_ids",
     "users_page",
@@ -77,7 +77,7 @@ def aggregations(facets: list[Facet], category: str | None) -> dict[str, Any]:
     aggs: dict[str, Any] = {}
     for facet in facets:
         if facet is Facet.CATEGORY:
-            prefix = re.escape(category_key(category)) + CATEGORY_TREE_SEPARATOR if category else ""
+            prefix = lucene_regexp_literal(category_key(category) + CATEGORY_TREE_SEPARATOR) if category else ""
             aggs["category"] = {"terms": {"field": "category_tree", "include": prefix + "[^>]+", "size": 30}}
         elif facet is Facet.BRAND:
             aggs["brand"] = {"terms": {"field": "brand", "size": 20}}
@@ -87,6 +87,15 @@ def aggregations(facets: list[Facet], category: str | None) -> dict[str, Any]:
             ranges = [{k: v for k, v in (("from", lo), ("to", hi)) if v is not None} for lo, hi in PRICE_BUCKETS]
             aggs["price"] = {"range": {"field": "price", "ranges": ranges}}
     return aggs
+
+
+def lucene_regexp_literal(text: str) -> str:
+    """`text` matched literally by a Lucene regular expression (`terms.include`).
+
+    Every character but letters, digits and spaces is escaped: Lucene gives `"`, `<`, `&`, `@`, `#` and
+    `~` meanings Python's `re.escape` knows nothing of (a category named `55" TVs` broke the facet).
+    """
+    return "".join(ch if ch.isalnum() or ch == " " else f"\\{ch}" for ch in text)
 
 
 def page(query: dict[str, Any], from_: int, size: int, aggs: dict[str, Any]) -> dict[str, Any]:

@@ -40,6 +40,9 @@ _ROWS = [
     ("p28", "Drywall Screws #6 x 1-5/8 in., 1 lb.", "Grip-Rite", "Hardware > Fasteners > Screws", 8.0),
     ("p29", "Vinyl Plank Flooring, 20 sq. ft.", "LifeProof", "Flooring > Vinyl Flooring", 54.0),
     ("p30", "Semi-Transparent Deck Stain, Cedar, 1 Gal.", "Behr", "Paint > Exterior Stain", 36.0),
+    # Real category names hold characters that mean something in a Lucene regular expression.
+    ("p31", '55" Class 4K Smart TV', "Hisense", 'Electronics > TVs > 55" TVs', 399.0),
+    ("p32", "Universal Remote Control", "GE", "Electronics > Remotes & More (<$20)", 12.0),
 ]
 
 # Not every product is on the shelf, so that availability filters and facets have something to tell apart.

@@ -30,6 +30,9 @@ from tests.support.engine import TestEngine
         ({"q": "drill", "mode": "magic"}, "invalid_parameter", "mode"),
         ({"q": "drill", "availability": "sometimes"}, "invalid_parameter", "availability.0"),
         ({"q": "drill", "lexical_weight": 2}, "invalid_parameter", "lexical_weight"),
+        ({"q": "drill", "user_id": "u" * 257}, "invalid_parameter", "user_id"),
+        ({"q": "drill", "price": "inf-"}, "malformed_price_range", "price"),
+        ({"q": "drill", "price": "-nan"}, "malformed_price_range", "price"),
     ],
 )
 def test_bad_get_parameters(api: TestClient, params: dict, code: str, field: str) -> None:
@@ -49,6 +52,7 @@ def test_bad_get_parameters(api: TestClient, params: dict, code: str, field: str
         ({"q": "drill", "size": "ten"}, "invalid_parameter", "size"),
         ({"q": "drill", "sort": "price"}, "invalid_parameter", "sort"),
         ({"q": {"match_all": {}}}, "invalid_parameter", "q"),
+        ({"q": "drill", "user_id": "u" * 257}, "invalid_parameter", "user_id"),
     ],
 )
 def test_bad_post_bodies(api: TestClient, body: dict, code: str, field: str) -> None:
@@ -86,3 +90,15 @@ def test_request_ids_are_echoed(api: TestClient) -> None:
     response = api.get("/health", headers={"X-Request-ID": "abc123"})
     assert response.headers["X-Request-ID"] == "abc123"
     assert len(api.get("/health").headers["X-Request-ID"]) == 32
+
+
+def test_a_bad_get_parameter_is_counted_like_any_other_error(api: TestClient) -> None:
+    def counted() -> float:
+        lines = api.get("/metrics").text.splitlines()
+        return sum(
+            float(line.split()[-1]) for line in lines if line.startswith('aisle_errors_total{code="invalid_parameter"}')
+        )
+
+    before = counted()
+    assert api.get("/search", params={"q": "drill", "user_id": "u" * 300}).status_code == 422
+    assert counted() == before + 1

@@ -67,3 +67,18 @@ def test_price_changes_move_only_the_commerce_hash() -> None:
     renamed = base.model_copy(update={"title": "Hammer drill"})
     assert content_hash(base) == content_hash(cheaper) and commerce_hash(base) != commerce_hash(cheaper)
     assert content_hash(base) != content_hash(renamed) and commerce_hash(base) == commerce_hash(renamed)
+
+
+def test_an_id_over_opensearchs_512_bytes_is_rejected_although_it_has_few_characters() -> None:
+    rejection = _check({"id": "🛠" * 200, "title": "Emoji id"})  # 200 characters, 800 bytes of UTF-8
+    assert isinstance(rejection, Rejection)
+    assert (rejection.code, rejection.line) == ("id_too_long", 7)
+    assert "800 bytes" in rejection.reason and "512" in rejection.reason
+    assert isinstance(_check({"id": "é" * 256, "title": "Just fits"}), Product)  # 512 bytes
+
+
+def test_an_infinite_or_nan_price_is_rejected_not_stored_as_null() -> None:
+    for price in ("Infinity", "inf", "NaN", float("inf")):
+        rejection = _check({"id": "1", "title": "Drill", "price": price})
+        assert isinstance(rejection, Rejection) and rejection.code == "wrong_type", price
+        assert "price" in rejection.reason
