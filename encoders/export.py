@@ -53,24 +53,48 @@ PROBE_QUERIES = (
 )
 
 
+def _check_destination(out_dir: Path, replace: bool) -> None:
+    """Refuse to replace the working directory, a parent of it, or a folder of someone else's files."""
+    target, here = out_dir.resolve(), Path.cwd().resolve()
+    if target == here or target in here.parents:
+        raise ExportError(
+            f"--out {out_dir} is the working directory or holds it; an export replaces its folder. "
+            "Give a folder of its own, e.g. --out models/base."
+        )
+    foreign = target.is_dir() and any(target.iterdir()) and not (target / METADATA_FILE).is_file()
+    if foreign and not replace:
+        raise ExportError(
+            f"{out_dir} holds files that are not an aisle export; nothing was written. Choose an empty or new "
+            "folder, or pass --force to replace everything in it."
+        )
+
+
 def export_model(
-    source_dir: Path, out_dir: Path, model_id: str, template: ProductTextTemplate, probes: Sequence[str] = PROBE_QUERIES
+    source_dir: Path,
+    out_dir: Path,
+    model_id: str,
+    template: ProductTextTemplate,
+    probes: Sequence[str] = PROBE_QUERIES,
+    *,
+    replace: bool = False,
 ) -> EncoderFingerprint:
     """Write `out_dir` with the sentence-transformers model, its ONNX exports and `aisle-encoder.json`.
 
     Args:
         source_dir: A sentence-transformers model directory.
-        out_dir: Where to write; replaced if it exists.
+        out_dir: Where to write; an earlier export there is replaced, a folder of other files only with `replace`.
         model_id: A name for the model, part of its fingerprint.
         template: The product text template the model is meant for.
         probes: Texts the ONNX exports are checked on.
+        replace: Replace `out_dir` even when it holds files that are not an export.
 
     Returns:
         The exported model's fingerprint.
 
     Raises:
-        ExportError: export or quantization failed.
+        ExportError: export or quantization failed, or `out_dir` may not be replaced.
     """
+    _check_destination(out_dir, replace)
     torch_encoder = TorchTextEncoder(source_dir, max_seq_length=128)
     staging = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)

@@ -123,6 +123,7 @@ def _build(
     # Loading is fastest with no replicas and no periodic refresh; both are restored before gates.
     body["settings"]["index"]["refresh_interval"] = "-1"
     rejects = RejectLog(settings.rejects_dir / f"{index}.rejects.jsonl")
+    rejects.check_writable()
     store.create_index(index, body)
     try:
         with indexing_progress(console) as progress:

@@ -73,6 +73,7 @@ def apply_updates(
         index = check_encoder(store, settings.alias, encoder.fingerprint)
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dt%H%M%S%f")
         rejects = RejectLog(settings.rejects_dir / f"{index}.update-{stamp}.rejects.jsonl")
+        rejects.check_writable()
         report = UpdateReport(index, rejects.path)
         try:
             _validate_all(catalog, fmt, rejects, settings, report)

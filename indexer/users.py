@@ -87,6 +87,7 @@ def _build_users(
     products = store.alias_targets(product_alias)
     if not products:
         raise AliasError(f"Alias {product_alias!r} does not exist; index the catalog before the users.")
+    rejects.check_writable()
     tower = tower or RecencyPoolingTower(settings.history_half_life_days)
     now = now or dt.datetime.now(dt.UTC)
     log = read_events(rows, rejects)

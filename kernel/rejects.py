@@ -7,12 +7,14 @@ aisle reads reports its bad rows in the same JSONL shape (`line`, `product_id`, 
 from __future__ import annotations
 
 import json
+import tempfile
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO
 
 from kernel.catalog.reader import RawRow
+from kernel.errors import OutputError
 
 __all__ = ["Rejection", "RejectLog"]
 
@@ -44,11 +46,37 @@ class RejectLog:
         self.counts: Counter[str] = Counter()
         self._file: IO[str] | None = None
 
-    def add(self, rejection: Rejection) -> None:
-        """Record one rejection."""
-        if self._file is None:
+    def check_writable(self) -> None:
+        """Make sure the file can be written, before a long run finds out at its first rejection.
+
+        Raises:
+            OutputError: the folder cannot be created or written to.
+        """
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("w", encoding="utf-8")
+            with tempfile.NamedTemporaryFile(dir=self.path.parent, prefix=".aisle-write-check-"):
+                pass
+        except OSError as exc:
+            raise self._unwritable(exc) from exc
+
+    def _unwritable(self, exc: OSError) -> OutputError:
+        return OutputError(
+            f"Rejected rows cannot be written to {self.path} ({exc.strerror or exc}). Point "
+            "AISLE_INDEXER_REJECTS_DIR at a folder this user can write, e.g. AISLE_INDEXER_REJECTS_DIR=/tmp/rejects."
+        )
+
+    def add(self, rejection: Rejection) -> None:
+        """Record one rejection.
+
+        Raises:
+            OutputError: the file cannot be written.
+        """
+        if self._file is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._file = self.path.open("w", encoding="utf-8")
+            except OSError as exc:
+                raise self._unwritable(exc) from exc
         self._file.write(json.dumps(asdict(rejection)) + "\n")
         self.counts[rejection.code] += 1
 

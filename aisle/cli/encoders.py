@@ -19,7 +19,7 @@ app = typer.Typer(help="Product, query and user encoders.", no_args_is_help=True
 
 @app.command("export")
 def export(
-    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write (replaced if it exists).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Directory to write (an earlier export there is replaced).")],
     model: Annotated[
         Path | None, typer.Option(help="A sentence-transformers model directory; default: the base.")
     ] = None,
@@ -30,10 +30,13 @@ def export(
     attribute: Annotated[
         list[str] | None, typer.Option(help="Attribute keys the template's {attributes} shows.")
     ] = None,
+    force: Annotated[bool, typer.Option(help="Replace --out even if it holds files that are not an export.")] = False,
 ) -> None:
     """Write a serving directory: the model, ONNX fp32 and int8, and its fingerprint."""
     source = model or base_model_dir()
     name = model_id or (BASE_MODEL_ID if model is None else source.name)
-    fingerprint = export_model(source, out_dir, name, ProductTextTemplate(template, tuple(attribute or ())))
+    fingerprint = export_model(
+        source, out_dir, name, ProductTextTemplate(template, tuple(attribute or ())), replace=force
+    )
     out.print(f"exported {name} to {out_dir}; fingerprint {fingerprint.value}")
     out.print(f"serve it with AISLE_ENCODER_MODEL_DIR={out_dir}")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
 from rich.console import Console
 
 from aisle.engine import EngineSettings, ManagedNode
@@ -15,7 +18,7 @@ from aisle.quickstart.api_process import api_is_ready, is_api_process, start_api
 from aisle.quickstart.settings import StackSettings
 from aisle.quickstart.state import StackState
 from aisle.simulate import StoreConfig, simulate, write_store
-from encoders import BASE_MODEL_ID, base_model_dir, export_model, get_encoder_settings, load_encoder
+from encoders import BASE_MODEL_ID, EncoderSettings, base_model_dir, export_model, get_encoder_settings, load_encoder
 from encoders.fine_tune import fine_tune
 from encoders.text import ProductTextTemplate
 from encoders.training_args import TrainingArgs
@@ -23,7 +26,8 @@ from indexer import BuildReport, IndexerSettings, IndexStore, UsersReport, get_i
 from indexer.ensure import ensure_products, ensure_users
 from kernel.catalog import CatalogFormat
 from kernel.digest import file_digest
-from kernel.opensearch import make_client, resolve_url
+from kernel.opensearch import ConnectionSettings, make_client, resolve_url
+from query_api import QueryApiSettings
 
 __all__ = ["StackReport", "StepReport", "bring_up", "take_down"]
 
@@ -214,10 +218,28 @@ def _users(report: StackReport, store: IndexStore, indexer: IndexerSettings, eve
     )
 
 
+def _served_settings_digest() -> str:
+    """A digest of every setting the API process reads (`AISLE_API_*`, `_ENCODER_*`, `_OPENSEARCH_*`, `.env`).
+
+    The API starts from the same environment and folder as `aisle up`: any change of what it enforces
+    or how it searches (an API key, a weight, a timeout) changes this digest, and the API is restarted.
+    Secrets are part of the digest, never of the state file.
+    """
+    values = {}
+    for settings in (QueryApiSettings(), EncoderSettings(), ConnectionSettings()):
+        dumped = settings.model_dump(mode="json")
+        for name, value in settings:
+            if isinstance(value, SecretStr):
+                dumped[name] = value.get_secret_value()
+        values[type(settings).__name__] = dumped
+    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def _api(state: StackState, settings: StackSettings, report: StackReport, indexer: IndexerSettings) -> str:
     previous = state.get("api")
     port = settings.api_port or int(previous.get("port") or 0) or free_port()
     inputs = {
+        "settings": _served_settings_digest(),
         "opensearch": report.opensearch_url,
         "model": str(report.model_dir),
         "host": settings.api_host,

@@ -82,3 +82,36 @@ def test_a_missing_model_directory_is_named(tmp_path: Path) -> None:
 
 def _onnx_workers() -> set[threading.Thread]:
     return {thread for thread in threading.enumerate() if thread.name.startswith("aisle-onnx")}
+
+
+def test_export_refuses_a_folder_holding_something_else_and_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from aisle.cli import app
+
+    mine = tmp_path / "my-work"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("not a model")
+    refused = CliRunner().invoke(app, ["encoders", "export", "--out", str(mine)])
+    assert refused.exit_code == 1 and "--force" in str(refused.exception)
+    assert (mine / "notes.txt").read_text() == "not a model", "nothing of the folder was touched"
+    monkeypatch.chdir(mine)
+    here = CliRunner().invoke(app, ["encoders", "export", "--out", "."])
+    assert here.exit_code == 1 and "working directory" in str(here.exception)
+    assert (mine / "notes.txt").is_file()
+
+
+def test_export_replaces_an_earlier_export_and_with_force_anything(exported: Path, tmp_path: Path) -> None:
+    from encoders.errors import ExportError
+
+    again = tmp_path / "again"
+    export_model(base_model_dir(), again, BASE_MODEL_ID, ProductTextTemplate())
+    export_model(base_model_dir(), again, BASE_MODEL_ID, ProductTextTemplate())  # an export over an export
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "x").write_text("x")
+    with pytest.raises(ExportError, match="holds files that are not an aisle export"):
+        export_model(base_model_dir(), tmp_path / "other", BASE_MODEL_ID, ProductTextTemplate())
+    export_model(base_model_dir(), tmp_path / "other", BASE_MODEL_ID, ProductTextTemplate(), replace=True)
+    assert (tmp_path / "other" / "aisle-encoder.json").is_file() and not (tmp_path / "other" / "x").exists()

@@ -76,6 +76,21 @@ def test_down_stops_the_api_and_a_second_down_finds_nothing(stack: Stack) -> Non
     assert [s.name for s in again.steps if s.outcome != CURRENT] == ["start OpenSearch", "start the search API"]
 
 
+def test_a_changed_api_setting_restarts_the_api(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    pid = json.loads((stack.settings.home / "state.json").read_text())["api"]["pid"]
+    monkeypatch.setenv("AISLE_API_API_KEY", "s3cret")
+    keyed = bring_up(stack.settings, stack.engine, Console(quiet=True))
+    assert {s.name: s.outcome for s in keyed.steps}["start the search API"] != CURRENT
+    assert not is_api_process(pid)
+    assert httpx.get(f"{keyed.api_url}/search", params={"q": "bench"}).status_code == 401
+    assert (
+        httpx.get(f"{keyed.api_url}/search", params={"q": "bench"}, headers={"X-API-Key": "s3cret"}).status_code == 200
+    )
+    monkeypatch.delenv("AISLE_API_API_KEY")
+    open_again = bring_up(stack.settings, stack.engine, Console(quiet=True))
+    assert httpx.get(f"{open_again.api_url}/search", params={"q": "bench"}).status_code == 200
+
+
 def test_a_changed_catalog_is_reindexed_and_the_api_restarted(stack: Stack, opensearch: TestEngine) -> None:
     settings = stack.settings
     before = opensearch.client.indices.get_alias(name=stack.alias)

@@ -82,3 +82,17 @@ def test_an_infinite_or_nan_price_is_rejected_not_stored_as_null() -> None:
         rejection = _check({"id": "1", "title": "Drill", "price": price})
         assert isinstance(rejection, Rejection) and rejection.code == "wrong_type", price
         assert "price" in rejection.reason
+
+
+def test_a_rejects_folder_that_cannot_be_written_is_an_output_error_naming_the_setting(tmp_path: Path) -> None:
+    import pytest
+
+    from kernel.errors import OutputError
+
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    log = RejectLog(blocked / "rejects" / "r.jsonl")
+    with pytest.raises(OutputError, match=r"a-file/rejects.*AISLE_INDEXER_REJECTS_DIR"):
+        log.check_writable()
+    with pytest.raises(OutputError, match="AISLE_INDEXER_REJECTS_DIR"):
+        log.add(Rejection(3, "p1", "missing_id", "the row has no id"))
