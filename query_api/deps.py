@@ -6,6 +6,7 @@ its thread pool, a round trip per dependency per request that cost more CPU than
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -15,7 +16,7 @@ from query_api.metrics import ApiMetrics
 from query_api.search import SearchService
 from query_api.settings import QueryApiSettings
 
-__all__ = ["MetricsDep", "SearchServiceDep", "SettingsDep", "require_api_key"]
+__all__ = ["MetricsDep", "SearchServiceDep", "SettingsDep", "require_api_key", "require_api_key_for_metrics"]
 
 
 async def get_settings(request: Request) -> QueryApiSettings:
@@ -43,5 +44,12 @@ MetricsDep = Annotated[ApiMetrics, Depends(get_metrics)]
 
 async def require_api_key(settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None) -> None:
     """When an API key is configured, the request must carry it in X-API-Key."""
-    if settings.api_key and x_api_key != settings.api_key:
+    # Compared in constant time, so the answer's timing says nothing about how much of a guess was right.
+    if settings.api_key and not hmac.compare_digest((x_api_key or "").encode(), settings.api_key.encode()):
         raise UnauthorizedError("Missing or wrong API key: send it in the X-API-Key header.", field="X-API-Key")
+
+
+async def require_api_key_for_metrics(settings: SettingsDep, x_api_key: Annotated[str | None, Header()] = None) -> None:
+    """`/metrics` needs the API key only when `AISLE_API_METRICS_NEED_KEY` says so (scrapers rarely send one)."""
+    if settings.metrics_need_key:
+        await require_api_key(settings, x_api_key)

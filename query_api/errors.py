@@ -5,8 +5,15 @@ AisleError
     ├── InvalidParameterError         (422, invalid_parameter)
     │   ├── UnknownFilterError        (422, unknown_filter_field)
     │   ├── MalformedPriceRangeError  (422, malformed_price_range)
-    │   └── QueryTooLongError         (422, query_too_long)
-    └── UnauthorizedError             (401, invalid_api_key)
+    │   ├── QueryTooLongError         (422, query_too_long)
+    │   └── MalformedBodyError        (422, malformed_body)
+    ├── BodyTooLargeError             (413, body_too_large)
+    ├── UnauthorizedError             (401, invalid_api_key)
+    ├── NotFoundError                 (404, not_found)
+    └── MethodNotAllowedError         (405, method_not_allowed)
+
+FastAPI's request validation errors and Starlette's HTTP exceptions (unknown path, wrong method) are
+translated into these at the app's edge, so every error answer has the same envelope.
 
 OpenSearch's failures arrive as the kernel's `EngineError`s; `ENGINE_ANSWERS` is the API's choice of
 status for each: 503 `search_unavailable` (with Retry-After) when OpenSearch is down, slow, failing or
@@ -34,8 +41,12 @@ from kernel.errors import (
 __all__ = [
     "ENGINE_ANSWERS",
     "Answer",
+    "BodyTooLargeError",
     "InvalidParameterError",
+    "MalformedBodyError",
     "MalformedPriceRangeError",
+    "MethodNotAllowedError",
+    "NotFoundError",
     "QueryApiError",
     "QueryTooLongError",
     "UnauthorizedError",
@@ -79,6 +90,33 @@ class QueryTooLongError(InvalidParameterError):
     """The query text is longer than allowed."""
 
     code = "query_too_long"
+
+
+class MalformedBodyError(InvalidParameterError):
+    """The request body is not a JSON object."""
+
+    code = "malformed_body"
+
+
+class BodyTooLargeError(QueryApiError):
+    """The request body is larger than the API reads."""
+
+    status_code = 413
+    code = "body_too_large"
+
+
+class NotFoundError(QueryApiError):
+    """No such path."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class MethodNotAllowedError(QueryApiError):
+    """The path exists, but not for this method."""
+
+    status_code = 405
+    code = "method_not_allowed"
 
 
 class UnauthorizedError(QueryApiError):

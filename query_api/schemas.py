@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from kernel.product import Availability
 
@@ -21,6 +22,19 @@ __all__ = [
     "SearchRequest",
     "SearchResponse",
 ]
+
+
+def _json_integer(value: Any) -> Any:
+    # As JSON Schema reads "integer": 10 and 10.0, never "10" or true (pydantic's lax mode takes both).
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("Input should be a JSON integer")
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError("Input should be a whole number")
+    return int(value)
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+JsonNumber = Annotated[float, Field(strict=True)]  # strict float: a JSON number, never a string
 
 
 class Mode(StrEnum):
@@ -53,8 +67,8 @@ class PriceRange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    max: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    min: Annotated[JsonNumber, Field(ge=0, allow_inf_nan=False)] | None = None
+    max: Annotated[JsonNumber, Field(ge=0, allow_inf_nan=False)] | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> PriceRange:
@@ -83,15 +97,21 @@ class SearchRequest(BaseModel):
     user_id: str | None = Field(
         default=None, max_length=256, description="The shopper, for personalization; blank means anonymous."
     )
-    size: int = Field(default=10, ge=1, description="Hits per page.")
-    from_: int = Field(default=0, ge=0, alias="from", description="Hits to skip (page × size).")
+    size: JsonInt = Field(default=10, ge=1, description="Hits per page.")
+    from_: JsonInt = Field(
+        default=0, ge=0, alias="from", description="Hits to skip (page × size); a page past the results is empty."
+    )
     filters: SearchFilters = Field(default_factory=SearchFilters)
     facets: list[Facet] = Field(default=[], description="Facets to count over the matching products.")
     mode: Mode | None = Field(default=None, description="Ranking mode; default `personalized`.")
     fusion: Fusion | None = Field(default=None, description="Blend of BM25 and dense scores; default `minmax`.")
-    lexical_weight: float | None = Field(default=None, ge=0, le=1, description="BM25 weight in min-max fusion.")
-    rank_constant: int | None = Field(default=None, ge=1, le=10_000, description="RRF rank constant.")
-    explain: bool = Field(default=False, description="Explain each hit's score.")
+    lexical_weight: Annotated[JsonNumber, Field(ge=0, le=1)] | None = Field(
+        default=None, description="BM25 weight in min-max fusion."
+    )
+    rank_constant: Annotated[int, Field(ge=1, le=10_000), BeforeValidator(_json_integer)] | None = Field(
+        default=None, description="RRF rank constant."
+    )
+    explain: StrictBool = Field(default=False, description="Explain each hit's score.")
 
     @field_validator("user_id")
     @classmethod

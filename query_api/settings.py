@@ -39,6 +39,10 @@ class QueryApiSettings(BaseSettings):
     user_cache_ttl_s: float = Field(default=60.0, ge=0, description="How long a user profile is cached.")
     user_cache_size: int = Field(default=10_000, ge=0, description="User profiles cached at most.")
     api_key: str | None = Field(default=None, description="When set, requests need it in the X-API-Key header.")
+    metrics_need_key: bool = Field(
+        default=False, description="With an API key set, /metrics needs it too (scrapers then send X-API-Key)."
+    )
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="Largest request body read.")
     demo_shoppers: int = Field(default=18, ge=0, le=200, description="Shoppers the demo page offers to search as.")
     cors_origins: list[str] = Field(default=[], description="Origins allowed to call the API from a browser.")
     fusion_in_opensearch: bool | None = Field(

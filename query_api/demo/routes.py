@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from importlib import resources
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from query_api.demo.shoppers import Shopper, list_shoppers
 from query_api.deps import SettingsDep, require_api_key
+from query_api.errors import NotFoundError
 
 __all__ = ["router"]
 
@@ -31,7 +32,7 @@ def page() -> HTMLResponse:
 def asset(name: str) -> Response:
     """The page's script and style sheet (served here: the page needs no CDN or build step)."""
     if name not in _ASSETS:
-        raise HTTPException(status_code=404)
+        raise NotFoundError(f"The demo page has no asset {name!r}.", field="name")
     return Response(_asset(name), media_type=_ASSETS[name])
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from kernel.errors import EngineError
-from query_api.deps import MetricsDep, SettingsDep
+from query_api.deps import MetricsDep, SettingsDep, require_api_key_for_metrics
 
 __all__ = ["router"]
 
@@ -47,7 +47,7 @@ def ready(request: Request, settings: SettingsDep) -> JSONResponse:
     return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, dependencies=[Depends(require_api_key_for_metrics)])
 def metrics(metrics: MetricsDep) -> Response:
     """Prometheus metrics."""
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

@@ -35,6 +35,8 @@ GET_PARAMETERS = {
     "explain",
 }
 FILTER_FIELDS = ("category", "brand", "price", "availability")
+# What a price range looks like; min ≤ max is checked after (a pattern cannot say it).
+PRICE_PATTERN = r"^\s*(\d+(\.\d+)?)?\s*-\s*(\d+(\.\d+)?)?\s*$"
 
 
 def parse_price(text: str) -> PriceRange:
@@ -65,7 +67,7 @@ def search_get(
     from_: Annotated[int, Query(alias="from", ge=0)] = 0,
     category: Annotated[str | None, Query(description="Category path prefix, e.g. `Tools > Power Tools`.")] = None,
     brand: Annotated[list[str] | None, Query()] = None,
-    price: Annotated[str | None, Query(description="`min-max`, `min-` or `-max`.")] = None,
+    price: Annotated[str | None, Query(description="`min-max`, `min-` or `-max`.", pattern=PRICE_PATTERN)] = None,
     availability: Annotated[list[Availability] | None, Query()] = None,
     facets: Annotated[list[Facet] | None, Query()] = None,
     mode: Mode | None = None,

@@ -171,12 +171,16 @@ class SearchService:
             )
         if request.size > settings.max_size:
             raise InvalidParameterError(f"size {request.size} is above the limit of {settings.max_size}.", field="size")
-        if request.from_ + request.size > settings.pagination_depth:
-            raise InvalidParameterError(
-                f"from + size = {request.from_ + request.size} goes past the {settings.pagination_depth} results that "
-                "can be paged through; narrow the query with filters instead.",
-                field="from",
-            )
+
+    def _window(self, request: SearchRequest) -> tuple[int, int]:
+        """The (from, size) OpenSearch is asked for: a page past the depth paged through is short, or empty.
+
+        An empty page still asks for the total and the facets (from 0, size 0), never for hits beyond the
+        depth a hybrid query gathered.
+        """
+        depth = self._settings.pagination_depth
+        size = max(0, min(request.size, depth - request.from_))
+        return (request.from_, size) if size else (0, 0)
 
     def _plan(self, request: SearchRequest) -> _Plan:
         settings = self._settings
@@ -220,14 +224,18 @@ class SearchService:
         )
 
     def _page(self, query: dict[str, Any], request: SearchRequest, aggs: dict[str, Any]) -> EngineResult:
-        return self._backend.search(self._settings.alias, dsl.page(query, request.from_, request.size, aggs))
+        return self._backend.search(self._settings.alias, dsl.page(query, *self._window(request), aggs))
 
     def _hybrid_in_opensearch(
         self, request: SearchRequest, plan: _Plan, filters: list[dict[str, Any]], aggs: dict[str, Any]
     ) -> EngineResult:
         assert plan.vector is not None
         depth = self._settings.pagination_depth
-        body = dsl.page(dsl.hybrid(request.q, plan.vector, depth, filters), request.from_, request.size, aggs)
+        # Asked from the top and cut here: neural-search answers a `from` past the last result it found
+        # ("Reached end of search result"), and a `size` of 0 (its fetch phase then disagrees with its
+        # query phase), with a 500. The candidates are gathered either way.
+        start, size = self._window(request)
+        body = dsl.page(dsl.hybrid(request.q, plan.vector, depth, filters), 0, max(start + size, 1), aggs)
         name = pipeline_name(plan.fusion, plan.lexical_weight, plan.rank_constant)
         pipeline = None
         if name in self._named_pipelines:
@@ -236,7 +244,8 @@ class SearchService:
             # A fusion setting without a named pipeline runs through a temporary one in the body.
             processor = pipeline_processor(plan.fusion, plan.lexical_weight, plan.rank_constant, self._engine_major)
             body["search_pipeline"] = {"phase_results_processors": [processor]}
-        return self._backend.search(self._settings.alias, body, pipeline)
+        result = self._backend.search(self._settings.alias, body, pipeline)
+        return replace(result, hits=result.hits[start : start + size])
 
     def _sub_queries(
         self, request: SearchRequest, vector: Vector, filters: list[dict[str, Any]]
@@ -258,7 +267,8 @@ class SearchService:
         alias = self._settings.alias
         lexical, semantic = self._sub_queries(request, plan.vector, filters)
         fused = self._fuse(plan, lexical, semantic)
-        page = fused[request.from_ : request.from_ + request.size]
+        start, size = self._window(request)
+        page = fused[start : start + size]
         ids = [f.id for f in page]
         by_id = {h.id: h for h in self._backend.search(alias, dsl.by_ids(ids)).hits}
         hits = [replace(by_id[f.id], score=f.score) for f in page if f.id in by_id]

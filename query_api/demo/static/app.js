@@ -16,6 +16,16 @@ function fmt(value, digits = 3) {
   return value === null || value === undefined ? "–" : Number(value).toFixed(digits);
 }
 
+// With an API key configured every request needs it: the page asks once and keeps it for the tab.
+const KEY = "aisle-api-key";
+
+async function apiFetch(path) {
+  const key = sessionStorage.getItem(KEY);
+  const response = await fetch(path, { headers: key ? { "X-API-Key": key } : {} });
+  if (response.status === 401) $("#key-form").hidden = false;
+  return response;
+}
+
 function params(mode) {
   const p = new URLSearchParams({ q: $("#q").value.trim(), mode, size: "10", explain: "true" });
   const shopper = $("#shopper").value;
@@ -90,7 +100,7 @@ async function searchColumn(mode) {
   const column = document.querySelector(`.column[data-mode="${mode}"]`);
   column.querySelector(".status").textContent = "searching…";
   try {
-    const response = await fetch(`/search?${params(mode)}`);
+    const response = await apiFetch(`/search?${params(mode)}`);
     const body = await response.json();
     if (!response.ok) throw new Error(body.error ? body.error.message : response.statusText);
     renderHits(column, body);
@@ -115,7 +125,7 @@ async function search() {
 
 async function loadShoppers() {
   try {
-    const response = await fetch("/shoppers");
+    const response = await apiFetch("/shoppers");
     if (!response.ok) return;
     for (const shopper of await response.json()) {
       $("#shopper").append(el("option", { value: shopper.user_id }, shopper.label));
@@ -126,5 +136,13 @@ async function loadShoppers() {
 }
 
 $("#search-form").addEventListener("submit", (event) => { event.preventDefault(); search(); });
+$("#key-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  sessionStorage.setItem(KEY, $("#api-key").value);
+  $("#key-form").hidden = true;
+  $("#shopper").replaceChildren(el("option", { value: "" }, "anonymous"));
+  await loadShoppers();
+  search();
+});
 for (const id of ["#shopper", "#in-stock", "#price-min", "#price-max"]) $(id).addEventListener("change", search);
 loadShoppers();

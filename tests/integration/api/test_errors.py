@@ -19,7 +19,6 @@ from tests.support.engine import TestEngine
     [
         ({"q": "drill", "size": 101}, "invalid_parameter", "size"),
         ({"q": "drill", "size": 0}, "invalid_parameter", "size"),
-        ({"q": "drill", "from": 25, "size": 10}, "invalid_parameter", "from"),
         ({"q": "drill", "from": -1}, "invalid_parameter", "from"),
         ({"q": ""}, "invalid_parameter", "q"),
         ({}, "invalid_parameter", "q"),

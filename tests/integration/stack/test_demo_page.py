@@ -74,6 +74,7 @@ def shoppers_who_disagree(stack: Stack, query: str) -> tuple[str, str]:
 def test_the_page_loads_with_a_search_box_and_shoppers(page: Page) -> None:
     assert page.title() == "aisle · search demo"
     assert page.is_visible("#q")
+    assert not page.is_visible("#key-form"), "an API without a key asks for none"
     options = page.eval_on_selector_all("#shopper option", "os => os.map(o => o.textContent)")
     assert options[0] == "anonymous" and len(options) > 1
     assert all("purchase" in label for label in options[1:])
@@ -133,3 +134,49 @@ def test_a_price_filter_narrows_results(page: Page, stack: Stack) -> None:
         metas = page.eval_on_selector_all(f'.column[data-mode="{mode}"] .hit .meta', "ms => ms.map(m => m.textContent)")
         prices = [float(m.rsplit("$", 1)[1]) for m in metas if "$" in m]
         assert prices and max(prices) <= 50, (mode, prices)
+
+
+@pytest.fixture
+def keyed_api(stack: Stack) -> Iterator[str]:
+    """The stack's indices behind an API that needs a key, served from a thread on a port of its own."""
+    import threading
+
+    import uvicorn
+
+    from aisle.engine import free_port
+    from encoders import EncoderSettings, load_encoder
+    from kernel.opensearch import make_client
+    from query_api import QueryApiSettings, create_app
+
+    settings = QueryApiSettings(alias=stack.alias, users_index=stack.users, api_key="s3cret")
+    app = create_app(
+        settings,
+        client=make_client(stack.engine),
+        encoder=load_encoder(EncoderSettings(model_dir=stack.report.model_dir)),
+    )
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        if server.started:
+            break
+        thread.join(0.1)
+    yield url
+    server.should_exit = True
+    thread.join(10)
+
+
+def test_the_page_asks_for_the_api_key_once_and_sends_it(browser: Browser, keyed_api: str, stack: Stack) -> None:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{keyed_api}/")
+    page.wait_for_selector("body[data-shoppers=loaded]")
+    assert page.is_visible("#key-form"), "the shoppers request was refused, so the page asks for the key"
+    page.fill("#api-key", "s3cret")
+    page.fill("#q", ambiguous_query(stack))
+    searched(page, lambda: page.click("#key-form button"))
+    assert not page.is_visible("#key-form")
+    assert all(column_ids(page, mode) for mode in MODES)
+    assert page.eval_on_selector_all("#shopper option", "os => os.length") > 1, "the shoppers load with the key"
+    page.close()
