@@ -21,7 +21,7 @@ from typing import Any, BinaryIO, cast
 
 from kernel.errors import CatalogError
 
-__all__ = ["RawRow", "open_binary", "read_rows"]
+__all__ = ["STREAM_ERRORS", "RawRow", "broken_stream", "open_binary", "read_rows"]
 
 PARQUET_BATCH_ROWS = 1024
 # A quoted CSV field may span lines (a description with line breaks), but one that is still open after
@@ -68,6 +68,18 @@ def read_rows(path: Path, kind: str) -> Iterator[RawRow]:
     raise CatalogError(f"Unknown catalog kind {kind!r}; use jsonl, csv or parquet.")
 
 
+# What a truncated or corrupt gzip stream raises while it is read.
+STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, OSError)
+
+
+def broken_stream(path: Path, after_line: int, exc: BaseException) -> CatalogError:
+    """The error for a file that broke off after `after_line` lines (a short file is never taken for a whole one)."""
+    return CatalogError(
+        f"{path} ends early or is corrupt after line {after_line} ({type(exc).__name__}: {exc}); it was not read "
+        "to the end, so nothing from it is switched live. Copy or download it again."
+    )
+
+
 def _lines(path: Path, source: BinaryIO) -> Iterator[tuple[int, bytes]]:
     """The file's lines with their numbers; a stream that breaks off is a CatalogError, not a short file."""
     number = 0
@@ -75,11 +87,8 @@ def _lines(path: Path, source: BinaryIO) -> Iterator[tuple[int, bytes]]:
         for raw in source:
             number += 1
             yield number, raw
-    except (EOFError, zlib.error, gzip.BadGzipFile, OSError) as exc:
-        raise CatalogError(
-            f"{path} ends early or is corrupt after line {number} ({type(exc).__name__}: {exc}); it was not read "
-            "to the end, so nothing from it is switched live. Copy or download it again."
-        ) from exc
+    except STREAM_ERRORS as exc:
+        raise broken_stream(path, number, exc) from exc
 
 
 def _jsonl_rows(path: Path) -> Iterator[RawRow]:

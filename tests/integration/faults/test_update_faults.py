@@ -117,3 +117,36 @@ def test_a_node_stopped_mid_update_fails_cleanly_and_a_rerun_completes_it(encode
     finally:
         node.stop()
         shutil.rmtree(node.node_dir, ignore_errors=True)
+
+
+def test_a_truncated_catalog_build_prints_one_line_naming_the_file_and_moves_nothing(
+    opensearch: TestEngine,
+    store: IndexStore,
+    encoder: Encoder,
+    base_model: Path,
+    settings: IndexerSettings,
+    tmp_path: Path,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    live = _live(store, encoder, settings, tmp_path)
+    rows = "".join(json.dumps({**p, "id": f"t{i}"}) + "\n" for i, p in enumerate(PRODUCTS * 60))
+    whole = gzip.compress(rows.encode())
+    broken = tmp_path / "catalog.jsonl.gz"
+    broken.write_bytes(whole[: len(whole) // 2])
+    env = {
+        **os.environ,
+        "AISLE_OPENSEARCH_URL": opensearch.url,
+        "AISLE_ENCODER_MODEL_DIR": str(base_model),
+        "AISLE_INDEXER_REJECTS_DIR": str(tmp_path / "rejects"),
+    }
+    command = [sys.executable, "-m", "aisle.cli", "index", "build", "--catalog", str(broken), "--alias", settings.alias]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 1
+    assert (
+        done.stderr.strip().splitlines()[-1].startswith(f"CatalogError: {broken} ends early or is corrupt after line")
+    )
+    assert "Traceback" not in done.stderr and "Aborted" not in done.stderr
+    assert store.alias_targets(settings.alias) == [live]
