@@ -18,6 +18,7 @@ from encoders import (
     load_encoder,
 )
 from tests.support.engine import TestEngine, start_engine
+from tests.support.settings import clear_settings_caches
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +44,14 @@ def base_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def encoder(base_model: Path) -> Encoder:
     """The real base model on the ONNX int8 backend, as the indexer and API use it."""
     return load_encoder(EncoderSettings(model_dir=base_model, backend=Backend.ONNX_INT8))
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Each test reads the environment it set: a CLI run in one test must not pin another's cluster URL."""
+    clear_settings_caches()
+    yield
+    clear_settings_caches()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from aisle.cli import app
 from aisle.evaluation import evaluate, score, simulated_set, write_report
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import EncoderSettings, load_encoder
-from kernel.opensearch import ConnectionSettings, get_connection_settings
+from kernel.opensearch import ConnectionSettings
 from query_api import create_app
 from query_api.settings import QueryApiSettings
 from tests.support.engine import TestEngine
@@ -68,11 +68,8 @@ def test_the_gate_fails_the_command_when_a_metric_drops(
     store: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    request: pytest.FixtureRequest,
 ) -> None:
     monkeypatch.setenv("AISLE_OPENSEARCH_URL", opensearch.url)
-    get_connection_settings.cache_clear()  # read once per process; this test points it at the test node
-    request.addfinalizer(get_connection_settings.cache_clear)
     args = [
         "eval",
         "simulated",
