@@ -26,7 +26,7 @@ from encoders.fingerprint import METADATA_FILE, EncoderFingerprint, weights_dige
 from encoders.text import ProductTextTemplate
 from encoders.user_tower import USER_GATE_FILE
 
-__all__ = ["ONNX_FP32", "ONNX_INT8", "PROBE_QUERIES", "export_model"]
+__all__ = ["ONNX_FP32", "ONNX_INT8", "PROBE_QUERIES", "export_model", "quantize_int8"]
 
 ONNX_FP32 = "onnx/model.onnx"
 ONNX_INT8 = "onnx/model_int8.onnx"
@@ -104,7 +104,7 @@ def export_model(
     (staging / "onnx").mkdir()
     try:
         _export_onnx(torch_encoder, staging / ONNX_FP32)
-        _quantize(staging / ONNX_FP32, staging / ONNX_INT8)
+        quantize_int8(staging / ONNX_FP32, staging / ONNX_INT8)
     except Exception as exc:  # torch.onnx and onnxruntime raise many unrelated types
         shutil.rmtree(staging, ignore_errors=True)
         raise ExportError(f"Exporting {source_dir} to ONNX failed: {type(exc).__name__}: {exc}") from exc
@@ -163,7 +163,8 @@ def _export_onnx(encoder: TorchTextEncoder, path: Path) -> None:
         )
 
 
-def _quantize(fp32: Path, int8: Path) -> None:
+def quantize_int8(fp32: Path, int8: Path) -> None:
+    """Write `int8`: `fp32` with its MatMuls quantized per channel, the accuracy-critical ones kept (see above)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 

@@ -59,6 +59,7 @@ class Encoder:
         backend: Which backend `text_encoder` is.
         query_cache_size: Query vectors kept (least recently used evicted); 0 disables the cache.
         user_gate: The trained query/user fusion exported with the model, if it was trained with one.
+        model_dir: The folder it was loaded from (where the ranking stage and serving defaults live beside it).
     """
 
     def __init__(
@@ -69,8 +70,10 @@ class Encoder:
         backend: Backend,
         query_cache_size: int = 10_000,
         user_gate: LearnedGate | None = None,
+        model_dir: Path | None = None,
     ) -> None:
         self.text_encoder = text_encoder
+        self.model_dir = model_dir
         self.user_gate = user_gate
         self.template = template
         self.fingerprint = fingerprint
@@ -183,7 +186,7 @@ def load_encoder(settings: EncoderSettings) -> Encoder:
     )
     fingerprint = EncoderFingerprint(model_id, weights_digest(model_dir), template.describe(), text_encoder.dimension)
     gate = LearnedGate.load(model_dir / USER_GATE_FILE) if (model_dir / USER_GATE_FILE).is_file() else None
-    return Encoder(text_encoder, template, fingerprint, backend, settings.query_cache_size, gate)
+    return Encoder(text_encoder, template, fingerprint, backend, settings.query_cache_size, gate, model_dir)
 
 
 def _metadata(model_dir: Path) -> dict[str, Any] | None:

@@ -6,16 +6,11 @@ replays the run (`aisle train --replay FILE`).
 
 from __future__ import annotations
 
-import dataclasses
-import json
-import types
-import typing
-from dataclasses import asdict, dataclass, field
-from enum import Enum, StrEnum
+from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
-from encoders.errors import TrainingDataError
+from encoders.arguments import ReplayableArgs
 from encoders.text import DEFAULT_TEMPLATE
 
 __all__ = ["Batching", "NegativeStrategy", "TowerTargets", "TrainingArgs"]
@@ -48,7 +43,7 @@ class Batching(StrEnum):
 
 
 @dataclass
-class TrainingArgs:
+class TrainingArgs(ReplayableArgs):
     """Settings of `aisle train`: the data, the sampler and loss, the budget, the seed.
 
     A field's `metadata` holds its `help`, and optionally `flag` (the option's name when it is not the
@@ -125,32 +120,3 @@ class TrainingArgs:
         metadata={"help": "Product text template; '{title}' keeps assigned categories out of the text."},
     )
     seed: int = field(default=13, metadata={"help": "Seed of shuffling, sampling and the split."})
-
-    def to_json(self, path: Path) -> None:
-        """Write the arguments as JSON (paths and choices as strings)."""
-        values = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
-        path.write_text(json.dumps(values, indent=2))
-
-    @classmethod
-    def from_json(cls, path: Path) -> TrainingArgs:
-        """Read arguments written by `to_json`, each value restored to its field's type (enums, paths)."""
-        raw: dict[str, Any] = json.loads(path.read_text())
-        hints = typing.get_type_hints(cls)
-        unknown = sorted(set(raw) - {f.name for f in dataclasses.fields(cls)})
-        if unknown:
-            raise TrainingDataError(
-                f"{path} names settings this aisle does not have: {', '.join(unknown)}. It was written by another "
-                "version; remove them, or rerun with that version."
-            )
-        return cls(**{name: _restore(hints[name], value) for name, value in raw.items()})
-
-
-def _restore(hint: Any, value: Any) -> Any:
-    """`value` as read from JSON, turned back into the type `hint` names (`Path | None`, an enum, ...)."""
-    if value is None:
-        return None
-    options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
-    for option in options:
-        if isinstance(option, type) and issubclass(option, Enum | Path):
-            return option(value)
-    return value

@@ -22,6 +22,8 @@ from query_api.metrics import ApiMetrics
 from query_api.middleware import BodyLimit, RequestLog
 from query_api.routes import health, search
 from query_api.search import ProfileCache, SearchBackend, SearchService
+from query_api.search.ranking import RankingStage
+from query_api.serving import ranking_stage, serving_settings, spelling_corrector
 from query_api.settings import QueryApiSettings, get_settings
 
 __all__ = ["create_app"]
@@ -34,7 +36,11 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def create_app(
-    settings: QueryApiSettings | None = None, *, client: OpenSearch | None = None, encoder: Encoder | None = None
+    settings: QueryApiSettings | None = None,
+    *,
+    client: OpenSearch | None = None,
+    encoder: Encoder | None = None,
+    ranking: RankingStage | None = None,
 ) -> FastAPI:
     """The search API.
 
@@ -42,8 +48,13 @@ def create_app(
         settings: API settings (default: from the environment).
         client: An OpenSearch client (default: from `AISLE_OPENSEARCH_*`).
         encoder: The query encoder (default: from `AISLE_ENCODER_*`).
+        ranking: The second stage (default: the ranker and cross-encoder beside the encoder's model, if any).
+
+    Settings the environment leaves unset come from `serving.json` beside the encoder's model, when
+    training wrote one.
     """
-    settings = settings or get_settings()
+    model_dir = get_encoder_settings().model_dir if encoder is None else encoder.model_dir
+    settings = serving_settings(settings or get_settings(), model_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -66,6 +77,7 @@ def create_app(
     engine = get_connection_settings().model_copy(update={"timeout_s": settings.timeout_s})
     backend = SearchBackend(client or make_client(engine))
     encoder = encoder or load_encoder(get_encoder_settings())
+    ranking = ranking or ranking_stage(settings, model_dir)
     profiles = ProfileCache(backend, settings.users_index, settings.user_cache_ttl_s, settings.user_cache_size)
     metrics = ApiMetrics()
     metrics.watch_caches(
@@ -78,7 +90,8 @@ def create_app(
     app.state.backend = backend
     app.state.encoder = encoder
     app.state.metrics = metrics
-    app.state.search = SearchService(backend, encoder, profiles, settings)
+    spelling = spelling_corrector(settings, model_dir)
+    app.state.search = SearchService(backend, encoder, profiles, settings, ranking, spelling)
 
     app.include_router(search.router)
     app.include_router(health.router)

@@ -27,7 +27,7 @@ class _CacheCollector(Collector):
 
 
 class ApiMetrics:
-    """Request latency by mode, errors by code, and cache hit counts."""
+    """Request latency by mode, errors by code, the ranking stage's outcomes and time, and cache hit counts."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -39,6 +39,15 @@ class ApiMetrics:
             buckets=(0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0),
         )
         self.errors = Counter("aisle_errors", "Error answers by code", ["code"], registry=self.registry)
+        self.ranking = Counter(
+            "aisle_ranking", "Hybrid searches by what the ranking stage did", ["outcome"], registry=self.registry
+        )
+        self.ranking_latency = Histogram(
+            "aisle_ranking_stage_seconds",
+            "Time in the ranking stage (features, cross-encoder, ranker), for searches it ran on",
+            registry=self.registry,
+            buckets=(0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1),
+        )
 
     def watch_caches(self, caches: dict[str, Callable[[], tuple[int, int]]]) -> None:
         """Export (hits, misses) of each named cache."""

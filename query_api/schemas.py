@@ -18,6 +18,8 @@ __all__ = [
     "Mode",
     "Personalization",
     "PriceRange",
+    "Ranking",
+    "RankingOutcome",
     "SearchFilters",
     "SearchRequest",
     "SearchResponse",
@@ -112,6 +114,16 @@ class SearchRequest(BaseModel):
         default=None, description="RRF rank constant."
     )
     explain: StrictBool = Field(default=False, description="Explain each hit's score.")
+    correct_spelling: StrictBool = Field(
+        default=True,
+        description="Correct words the catalog never uses toward ones it does (when a vocabulary is served).",
+    )
+    rerank: StrictBool | None = Field(
+        default=None, description="Re-rank with the learned ranker (default: when one is loaded); false opts out."
+    )
+    rerank_depth: Annotated[int, Field(ge=1, le=10_000), BeforeValidator(_json_integer)] | None = Field(
+        default=None, description="Fused candidates the ranker re-orders (default: the API's)."
+    )
 
     @field_validator("user_id")
     @classmethod
@@ -136,6 +148,17 @@ class HitExplanation(BaseModel):
     )
     personal_delta: float | None = Field(
         default=None, description="How much the personal signal moved the semantic score."
+    )
+    cross_encoder_score: float | None = Field(
+        default=None, description="The cross-encoder's score (a logit), for hits it scored."
+    )
+    ranker_score: float | None = Field(
+        default=None,
+        description="The score the ranking stage ordered by (the learned ranker's, else the cross-encoder's).",
+    )
+    contributions: dict[str, float] | None = Field(
+        default=None,
+        description="Each feature's share of the ranker's score, and `expected_value`: together they add up to it.",
     )
 
 
@@ -173,10 +196,36 @@ class Personalization(BaseModel):
     )
 
 
+class RankingOutcome(StrEnum):
+    """What the ranking stage did with a search (a stable code; `reason` says it in words)."""
+
+    APPLIED = "applied"
+    FAILED = "failed"  # a model raised: the fused order was served
+    OVER_BUDGET = "over_budget"  # slower than AISLE_API_RERANK_BUDGET_MS: the fused order was served
+    TURNED_OFF = "turned_off"  # the request said rerank=false
+    NOT_LOADED = "not_loaded"  # no ranker or cross-encoder is served
+    NOT_HYBRID = "not_hybrid"  # bm25 and dense searches are not re-ranked
+    NO_CANDIDATES = "no_candidates"
+
+
+class Ranking(BaseModel):
+    """Whether the ranking stage re-ordered the fused candidates, and if not, why."""
+
+    applied: bool
+    outcome: RankingOutcome
+    reason: str
+    model: str | None = Field(default=None, description="The ranker's name.")
+    depth: int = Field(default=0, description="Fused candidates it re-ordered.")
+    ms: float = Field(default=0.0, description="What the ranking stage took.")
+
+
 class SearchResponse(BaseModel):
     """One page of results."""
 
     query: str
+    corrected_query: str | None = Field(
+        default=None, description="The query as searched, when spelling correction changed it."
+    )
     mode: Mode = Field(description="The mode requested.")
     mode_used: Mode = Field(description="The mode that ranked (personalized falls back to hybrid).")
     fusion: Fusion | None
@@ -189,4 +238,5 @@ class SearchResponse(BaseModel):
     hits: list[Hit]
     facets: dict[str, list[FacetBucket]]
     personalization: Personalization
+    ranking: Ranking
     took_ms: float

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,19 @@ class QueryApiSettings(BaseSettings):
     # depth 50 cost OpenSearch 2.0 ms of CPU per search against 3.2 ms at 100, for 0.002 less dev
     # nDCG@10 (0.4949 vs 0.4972). 50 still pages two pages of 24.
     pagination_depth: int = Field(default=50, ge=10, le=10_000, description="Results per sub-query fused and paged.")
+    rerank_depth: int = Field(default=50, ge=1, le=10_000, description="Fused candidates the learned ranker re-orders.")
+    rerank_budget_ms: float = Field(
+        default=25.0, gt=0, description="Longest the ranking stage may take; slower, the fused order is served."
+    )
+    cross_encoder_depth: int = Field(
+        default=20, ge=0, le=1_000, description="Fused candidates the cross-encoder scores, if there is one (0: off)."
+    )
+    spelling: bool = Field(
+        default=True, description="Correct query words toward the catalog's (spelling.json beside the model, if any)."
+    )
+    ranker_dir: Path | None = Field(
+        default=None, description="A trained ranker (default: `ranker/` in the encoder's model directory, if any)."
+    )
     max_size: int = Field(default=50, ge=1, description="Largest page size.")
     max_query_chars: int = Field(default=256, ge=1, description="Longest accepted query.")
     timeout_s: float = Field(default=5.0, gt=0, description="OpenSearch request timeout.")

@@ -15,6 +15,7 @@ from aisle.cli.encoders import app as encoders_app
 from aisle.cli.evaluate import eval_command
 from aisle.cli.index import app as index_app
 from aisle.cli.opensearch import image_app, opensearch_app
+from aisle.cli.rank import app as rank_app
 from aisle.cli.stack import down, serve, simulate_command, up
 from aisle.cli.train import train_command
 from kernel.errors import AisleError
@@ -30,6 +31,7 @@ app.add_typer(opensearch_app, name="opensearch")
 app.add_typer(index_app, name="index")
 app.add_typer(encoders_app, name="encoders")
 app.add_typer(image_app, name="image")
+app.add_typer(rank_app, name="rank")
 app.command("up")(up)
 app.command("down")(down)
 app.command("train")(train_command)

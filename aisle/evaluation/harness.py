@@ -14,18 +14,23 @@ from rich.progress import Progress
 
 from aisle.evaluation.datasets import EvalSet
 from aisle.evaluation.statistics import bootstrap_ci, paired_p_value
-from aisle.evaluation.systems import SYSTEMS, ModelRole, System
+from aisle.evaluation.systems import SYSTEMS, ModelRole, Stage, System
 from encoders import Encoder, EncoderSettings, load_encoder
+from encoders.ranking import LtrRanker
+from encoders.ranking.cross_encoder import OnnxCrossEncoder
 from indexer import IndexerSettings, IndexStore
 from indexer.ensure import ensure_products, ensure_users
 from kernel.data import RECALL_CUTOFFS, JudgedQuery, query_metrics, recall_at, relevant_set
 from kernel.digest import file_digest
 from kernel.opensearch import ConnectionSettings, make_client
-from query_api.schemas import SearchRequest
+from kernel.spelling import SpellingCorrector
+from query_api.schemas import Mode, SearchRequest
 from query_api.search import ProfileCache, SearchBackend, SearchService
+from query_api.search.ranking import RankingStage
+from query_api.serving import ranking_stage, serving_settings, spelling_corrector
 from query_api.settings import QueryApiSettings
 
-__all__ = ["DEPTH", "EvalRun", "evaluate"]
+__all__ = ["DEPTH", "EvalRun", "evaluate", "index_eval_set", "score", "search_service"]
 
 DEPTH = 100
 # Pairs tested for a difference: each system against BM25, personalization against its fallback,
@@ -49,7 +54,7 @@ class EvalRun:
     indices: dict[str, str]
 
 
-def _index_for(
+def index_eval_set(
     store: IndexStore, eval_set: EvalSet, encoder: Encoder, settings: IndexerSettings, console: Console, rebuild: bool
 ) -> tuple[str, str | None]:
     """The product alias (and users alias) built from this set with this encoder, reused when current."""
@@ -69,6 +74,51 @@ def _index_for(
         return tag, None
     ensure_users(store, eval_set.events, own, profiles=eval_set.profiles, rebuild=rebuild)
     return tag, own.users_index
+
+
+def search_service(
+    backend: SearchBackend,
+    encoder: Encoder,
+    settings: QueryApiSettings,
+    ranking: RankingStage | None = None,
+    spelling: SpellingCorrector | None = None,
+) -> SearchService:
+    """The API's search service over `settings.alias`, with `ranking` as its second stage."""
+    profiles = ProfileCache(backend, settings.users_index, settings.user_cache_ttl_s, settings.user_cache_size)
+    service = SearchService(backend, encoder, profiles, settings, ranking, spelling)
+    service.prepare()
+    return service
+
+
+def _stage_available(stage: Stage, model_dir: Path) -> bool:
+    if stage is Stage.CROSS_ENCODER:
+        return OnnxCrossEncoder.beside(model_dir) is not None
+    return stage is not Stage.LTR or LtrRanker.beside(model_dir) is not None
+
+
+def _service_for(
+    stage: Stage, backend: SearchBackend, encoder: Encoder, alias: str, users: str | None, model_dir: Path
+) -> SearchService:
+    """The search service a system of `stage` searches with.
+
+    `default` gets the API's own settings over `serving.json`, its ranking stage and its spelling
+    correction, exactly as `/search`; the rest fetch `DEPTH` results, and the re-ranked ones take the
+    first-stage weight, depths and query correction their models were trained with. Systems without a
+    second stage search the query as typed (so `bm25` stays the plain baseline).
+    """
+    users_index = users or "no-users"
+    if stage is Stage.SERVED:
+        settings = serving_settings(QueryApiSettings(alias=alias, users_index=users_index), model_dir)
+        spelling = spelling_corrector(settings, model_dir)
+        return search_service(backend, encoder, settings, ranking_stage(settings, model_dir), spelling)
+    plain = QueryApiSettings(alias=alias, users_index=users_index, pagination_depth=DEPTH, max_size=DEPTH)
+    if stage is Stage.NONE:
+        return search_service(backend, encoder, plain)
+    settings = serving_settings(plain, model_dir)
+    ranking = ranking_stage(settings, model_dir)
+    if stage is Stage.CROSS_ENCODER:
+        ranking = RankingStage(None, settings.rerank_budget_ms, ranking.cross_encoder, settings.cross_encoder_depth)
+    return search_service(backend, encoder, settings, ranking, spelling_corrector(settings, model_dir))
 
 
 def evaluate(
@@ -94,23 +144,20 @@ def evaluate(
         # Without a fine-tuned model the "finetuned" systems would repeat the base ones.
         wanted = [s for s in wanted if s.name not in ("dense-finetuned", "hybrid-minmax-base")]
     if eval_set.events is None:
-        wanted = [s for s in wanted if s.name != "personalized"]
+        wanted = [s for s in wanted if s.mode is not Mode.PERSONALIZED]
+    wanted = [s for s in wanted if _stage_available(s.stage, models[s.model])]  # no model trained for it
     client = make_client(engine)
     store = IndexStore(client, IndexerSettings())
     backend = SearchBackend(client)
     encoders: dict[ModelRole, Encoder] = {}
-    services: dict[ModelRole, SearchService] = {}
+    services: dict[tuple[ModelRole, Stage], SearchService] = {}
     indices: dict[str, str] = {}
     for role in {s.model for s in wanted}:
         encoder = encoders[role] = load_encoder(EncoderSettings(model_dir=models[role]))
-        alias, users = _index_for(store, eval_set, encoder, IndexerSettings(), console, rebuild)
+        alias, users = index_eval_set(store, eval_set, encoder, IndexerSettings(), console, rebuild)
         indices[role.value] = alias
-        settings = QueryApiSettings(
-            alias=alias, users_index=users or "no-users", pagination_depth=DEPTH, max_size=DEPTH
-        )
-        profiles = ProfileCache(backend, settings.users_index, settings.user_cache_ttl_s, settings.user_cache_size)
-        services[role] = SearchService(backend, encoder, profiles, settings)
-        services[role].prepare()
+        for stage in {s.stage for s in wanted if s.model is role}:
+            services[role, stage] = _service_for(stage, backend, encoder, alias, users, models[role])
     rankings: dict[str, dict[str, list[str]]] = {}
     latencies: dict[str, float] = {}
     with Progress(console=console) as progress:
@@ -119,7 +166,7 @@ def evaluate(
             ranked, took = {}, []
             for query in eval_set.queries:
                 started = time.perf_counter()
-                ranked[query.query_id] = _rank(services[system.model], system, query, lexical_weight)
+                ranked[query.query_id] = _rank(services[system.model, system.stage], system, query, lexical_weight)
                 took.append((time.perf_counter() - started) * 1000)
                 progress.advance(task)
             rankings[system.name] = ranked
@@ -135,10 +182,12 @@ def _rank(service: SearchService, system: System, query: JudgedQuery, lexical_we
             "size": DEPTH,
             "mode": system.mode,
             "fusion": system.fusion,
-            "lexical_weight": lexical_weight,
-            "user_id": query.user_id if system.name == "personalized" else None,
+            "lexical_weight": lexical_weight if system.stage is Stage.NONE else None,
+            "user_id": query.user_id if system.mode in (None, Mode.PERSONALIZED) else None,
         }
     )
+    if system.stage is Stage.SERVED:
+        request = request.model_copy(update={"size": service.settings.max_size})
     return [hit.id for hit in service.search(request).hits]
 
 

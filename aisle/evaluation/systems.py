@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from query_api.schemas import Fusion, Mode
 
-__all__ = ["SYSTEMS", "ModelRole", "System"]
+__all__ = ["SYSTEMS", "ModelRole", "Stage", "System"]
 
 
 class ModelRole(StrEnum):
@@ -17,14 +17,24 @@ class ModelRole(StrEnum):
     FINETUNED = "finetuned"
 
 
+class Stage(StrEnum):
+    """What follows the first stage."""
+
+    NONE = "none"  # the fused order
+    CROSS_ENCODER = "cross-encoder"  # the cross-encoder beside the model alone
+    LTR = "ltr"  # the learned ranker beside the model (with the cross-encoder's score if it was trained on it)
+    SERVED = "served"  # whatever `/search` does with no parameters: the API's settings over serving.json
+
+
 @dataclass(frozen=True)
 class System:
-    """A named ranking: a search mode, a fusion and the model behind its vectors."""
+    """A named ranking: a search mode, a fusion, the model behind its vectors, and what re-ranks it."""
 
     name: str
-    mode: Mode
+    mode: Mode | None
     model: ModelRole
     fusion: Fusion | None = None
+    stage: Stage = Stage.NONE
 
 
 SYSTEMS = {
@@ -37,5 +47,10 @@ SYSTEMS = {
         System("hybrid-minmax", Mode.HYBRID, ModelRole.FINETUNED, Fusion.MINMAX),
         System("hybrid-rrf", Mode.HYBRID, ModelRole.FINETUNED, Fusion.RRF),
         System("personalized", Mode.PERSONALIZED, ModelRole.FINETUNED, Fusion.MINMAX),
+        System("rerank-ce", Mode.HYBRID, ModelRole.FINETUNED, Fusion.MINMAX, Stage.CROSS_ENCODER),
+        System("ltr", Mode.HYBRID, ModelRole.FINETUNED, Fusion.MINMAX, Stage.LTR),
+        System("ltr-personalized", Mode.PERSONALIZED, ModelRole.FINETUNED, Fusion.MINMAX, Stage.LTR),
+        # What `/search` does with no parameters but the query (and the shopper).
+        System("default", None, ModelRole.FINETUNED, None, Stage.SERVED),
     ]
 }

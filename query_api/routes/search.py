@@ -12,7 +12,16 @@ from pydantic import ValidationError
 from kernel.product import Availability
 from query_api.deps import MetricsDep, SearchServiceDep, require_api_key
 from query_api.errors import MalformedPriceRangeError, UnknownFilterError
-from query_api.schemas import Facet, Fusion, Mode, PriceRange, SearchFilters, SearchRequest, SearchResponse
+from query_api.schemas import (
+    Facet,
+    Fusion,
+    Mode,
+    PriceRange,
+    RankingOutcome,
+    SearchFilters,
+    SearchRequest,
+    SearchResponse,
+)
 
 __all__ = ["router"]
 
@@ -33,6 +42,9 @@ GET_PARAMETERS = {
     "lexical_weight",
     "rank_constant",
     "explain",
+    "rerank",
+    "rerank_depth",
+    "correct_spelling",
 }
 FILTER_FIELDS = ("category", "brand", "price", "availability")
 # What a price range looks like; min ≤ max is checked after (a pattern cannot say it).
@@ -75,6 +87,9 @@ def search_get(
     lexical_weight: Annotated[float | None, Query(ge=0, le=1)] = None,
     rank_constant: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     explain: bool = False,
+    rerank: bool | None = None,
+    rerank_depth: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    correct_spelling: bool = True,
 ) -> Response:
     """Search with query parameters (repeat `brand`, `availability` and `facets` for several values)."""
     unknown = sorted(set(request.query_params) - GET_PARAMETERS)
@@ -96,6 +111,9 @@ def search_get(
                 "lexical_weight": lexical_weight,
                 "rank_constant": rank_constant,
                 "explain": explain,
+                "rerank": rerank,
+                "rerank_depth": rerank_depth,
+                "correct_spelling": correct_spelling,
                 "filters": SearchFilters(
                     category=category,
                     brand=brand or [],
@@ -119,6 +137,11 @@ def _run(service: SearchServiceDep, metrics: MetricsDep, search: SearchRequest) 
     started = time.perf_counter()
     response = service.search(search)
     metrics.latency.labels(mode=response.mode_used.value).observe(time.perf_counter() - started)
+    outcome = response.ranking.outcome
+    if outcome is not RankingOutcome.NOT_HYBRID:
+        metrics.ranking.labels(outcome=outcome.value).inc()
+    if outcome in (RankingOutcome.APPLIED, RankingOutcome.OVER_BUDGET):
+        metrics.ranking_latency.observe(response.ranking.ms / 1000)
     # Serialized here, in the worker thread: returned as a model, FastAPI would validate it again in a
     # second trip through the thread pool before writing it out.
     return Response(response.model_dump_json(by_alias=True), media_type="application/json")

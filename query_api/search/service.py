@@ -10,7 +10,9 @@ import numpy as np
 import numpy.typing as npt
 
 from encoders import Encoder
+from encoders.ranking import Candidate
 from kernel.documents.products import category_label
+from kernel.spelling import SpellingCorrector
 from query_api.errors import InvalidParameterError, QueryTooLongError
 from query_api.schemas import (
     Facet,
@@ -20,6 +22,8 @@ from query_api.schemas import (
     HitExplanation,
     Mode,
     Personalization,
+    Ranking,
+    RankingOutcome,
     SearchRequest,
     SearchResponse,
 )
@@ -27,6 +31,7 @@ from query_api.search import dsl
 from query_api.search.backend import NEURAL_SEARCH_PLUGIN, SearchBackend
 from query_api.search.fusion import Fused, minmax_fuse, rrf_fuse
 from query_api.search.profiles import ProfileCache, UserProfile
+from query_api.search.ranking import RankingStage, Reranked
 from query_api.search.results import EngineHit, EngineResult
 from query_api.settings import QueryApiSettings
 
@@ -78,15 +83,25 @@ class SearchService:
         encoder: Query encoder (with its LRU cache).
         profiles: User profiles.
         settings: API settings; `fusion_in_opensearch` unset means: detect the neural-search plugin.
+        ranking: The second stage (default: none, the fused order is served).
+        spelling: Corrects queries toward the catalog's words (default: none, queries are searched as typed).
     """
 
     def __init__(
-        self, backend: SearchBackend, encoder: Encoder, profiles: ProfileCache, settings: QueryApiSettings
+        self,
+        backend: SearchBackend,
+        encoder: Encoder,
+        profiles: ProfileCache,
+        settings: QueryApiSettings,
+        ranking: RankingStage | None = None,
+        spelling: SpellingCorrector | None = None,
     ) -> None:
+        self.spelling = spelling
         self._backend = backend
         self._encoder = encoder
         self._profiles = profiles
         self._settings = settings
+        self.ranking = ranking or RankingStage(None, settings.rerank_budget_ms)
         self.fuse_in_opensearch: bool | None = None
         self._engine_major = 2
         self._named_pipelines: frozenset[str] = frozenset()
@@ -125,26 +140,32 @@ class SearchService:
         """
         started = time.perf_counter()
         self._check(request)
+        typed = request.q
+        request = self._understood(request)
         plan = self._plan(request)
         filters = dsl.filter_clauses(request.filters)
         aggs = dsl.aggregations(request.facets, request.filters.category)
         fused_in: str | None = None
         explained: dict[str, HitExplanation] = {}
+        hybrid = plan.mode in (Mode.HYBRID, Mode.PERSONALIZED)
+        rerank = hybrid and self.ranking.ready and request.rerank is not False
+        ranking = self._not_reranked(hybrid, request)
         if plan.mode is Mode.BM25:
             result = self._page(dsl.lexical(request.q, filters), request, aggs)
         elif plan.mode is Mode.DENSE:
             assert plan.vector is not None
             result = self._page(dsl.knn(plan.vector, self._settings.pagination_depth, filters), request, aggs)
-        elif self._fusion_in_opensearch():
+        elif not rerank and self._fusion_in_opensearch():
             fused_in = "opensearch"
             result = self._hybrid_in_opensearch(request, plan, filters, aggs)
             if request.explain:
                 explained = self._explain(request, plan, filters, [h.id for h in result.hits])
         else:
             fused_in = "service"
-            result, explained = self._hybrid_in_service(request, plan, filters, aggs)
+            result, explained, ranking = self._hybrid_in_service(request, plan, filters, aggs, ranking, rerank)
         return SearchResponse(
-            query=request.q,
+            query=typed,
+            corrected_query=request.q if request.q != typed else None,
             mode=request.mode or self._settings.default_mode,
             mode_used=plan.mode,
             fusion=plan.fusion if plan.mode in (Mode.HYBRID, Mode.PERSONALIZED) else None,
@@ -155,7 +176,36 @@ class SearchService:
             hits=[_hit(h, explained.get(h.id)) for h in result.hits],
             facets=_facets(result.aggregations, request.facets),
             personalization=plan.personalization,
+            ranking=ranking,
             took_ms=round((time.perf_counter() - started) * 1000, 2),
+        )
+
+    def _understood(self, request: SearchRequest) -> SearchRequest:
+        """The request with its query's spelling corrected, when a corrector is served and the request allows."""
+        if self.spelling is None or not request.correct_spelling:
+            return request
+        corrected = self.spelling.correct(request.q)
+        return request if corrected == request.q else request.model_copy(update={"q": corrected})
+
+    @property
+    def settings(self) -> QueryApiSettings:
+        """The settings it searches with."""
+        return self._settings
+
+    def _not_reranked(self, hybrid: bool, request: SearchRequest) -> Ranking:
+        """What the response says when the ranking stage does not run (replaced when it does)."""
+        if not hybrid:
+            return Ranking(
+                applied=False,
+                outcome=RankingOutcome.NOT_HYBRID,
+                reason="only hybrid and personalized searches are re-ranked",
+            )
+        if not self.ranking.ready:
+            return Ranking(applied=False, outcome=RankingOutcome.NOT_LOADED, reason="no ranker is loaded")
+        return Ranking(
+            applied=False,
+            outcome=RankingOutcome.TURNED_OFF,
+            reason="re-ranking was turned off for this request (rerank=false)",
         )
 
     def _fusion_in_opensearch(self) -> bool:
@@ -261,23 +311,100 @@ class SearchService:
         return rrf_fuse(lexical, semantic, plan.rank_constant)
 
     def _hybrid_in_service(
-        self, request: SearchRequest, plan: _Plan, filters: list[dict[str, Any]], aggs: dict[str, Any]
-    ) -> tuple[EngineResult, dict[str, HitExplanation]]:
+        self,
+        request: SearchRequest,
+        plan: _Plan,
+        filters: list[dict[str, Any]],
+        aggs: dict[str, Any],
+        ranking: Ranking,
+        rerank: bool,
+    ) -> tuple[EngineResult, dict[str, HitExplanation], Ranking]:
         assert plan.vector is not None
         alias = self._settings.alias
         lexical, semantic = self._sub_queries(request, plan.vector, filters)
         fused = self._fuse(plan, lexical, semantic)
+        by_fused = {f.id: f for f in fused}
+        order = [f.id for f in fused]
+        docs: dict[str, EngineHit] = {}
+        reranked: Reranked | None = None
+        if rerank:
+            depth = min(request.rerank_depth or self._settings.rerank_depth, len(fused))
+            candidates, docs = self._candidates(plan, fused[:depth], lexical, semantic, filters)
+            reranked = self.ranking.rerank(request.q, candidates, explain=request.explain)
+            order = reranked.order + order[depth:]
+            ranking = Ranking(
+                applied=reranked.applied,
+                outcome=reranked.outcome,
+                reason=reranked.reason,
+                model=self.ranking.model,
+                depth=depth,
+                ms=round(reranked.seconds * 1000, 3),
+            )
         start, size = self._window(request)
-        page = fused[start : start + size]
-        ids = [f.id for f in page]
-        by_id = {h.id: h for h in self._backend.search(alias, dsl.by_ids(ids)).hits}
-        hits = [replace(by_id[f.id], score=f.score) for f in page if f.id in by_id]
+        page_ids = order[start : start + size]
+        missing = [i for i in page_ids if i not in docs]
+        if missing:
+            docs |= {h.id: h for h in self._backend.search(alias, dsl.by_ids(missing)).hits}
+        scores = reranked.scores if reranked is not None and reranked.applied else {}
+        hits = [replace(docs[i], score=scores.get(i, by_fused[i].score)) for i in page_ids if i in docs]
         raw_aggs: dict[str, Any] = {}
         if aggs:
             matching = [dsl.lexical(request.q, filters), dsl.knn(plan.vector, self._settings.pagination_depth, filters)]
             raw_aggs = self._backend.search(alias, dsl.facet_counts(matching, aggs)).aggregations
-        explained = self._explanations(plan, page, ids, filters) if request.explain else {}
-        return EngineResult(hits, len(fused), raw_aggs), explained
+        explained = {}
+        if request.explain:
+            explained = self._explanations(plan, [by_fused[i] for i in page_ids], page_ids, filters)
+            if reranked is not None and reranked.applied:
+                explained = {
+                    i: e.model_copy(
+                        update={
+                            "cross_encoder_score": reranked.cross_encoder_scores.get(i),
+                            "ranker_score": reranked.scores.get(i),
+                            "contributions": reranked.contributions.get(i),
+                        }
+                    )
+                    for i, e in explained.items()
+                }
+        return EngineResult(hits, len(fused), raw_aggs), explained, ranking
+
+    def candidates(self, request: SearchRequest, depth: int) -> list[Candidate]:
+        """The first stage's best `depth` fused candidates for a hybrid or personalized request (training reads these).
+
+        Raises:
+            InvalidParameterError: the request is not a hybrid one, or breaks a limit.
+            EngineError: OpenSearch is down, slow or refusing.
+        """
+        self._check(request)
+        request = self._understood(request)
+        plan = self._plan(request)
+        if plan.vector is None or plan.mode not in (Mode.HYBRID, Mode.PERSONALIZED):
+            raise InvalidParameterError(
+                "Candidates come from hybrid searches: set mode hybrid or personalized.", field="mode"
+            )
+        filters = dsl.filter_clauses(request.filters)
+        lexical, semantic = self._sub_queries(request, plan.vector, filters)
+        fused = self._fuse(plan, lexical, semantic)
+        return self._candidates(plan, fused[:depth], lexical, semantic, filters)[0]
+
+    def _candidates(
+        self,
+        plan: _Plan,
+        top: list[Fused],
+        lexical: list[tuple[str, float]],
+        semantic: list[tuple[str, float]],
+        filters: list[dict[str, Any]],
+    ) -> tuple[list[Candidate], dict[str, EngineHit]]:
+        docs = {h.id: h for h in self._backend.search(self._settings.alias, dsl.by_ids([f.id for f in top])).hits}
+        plain = self._plain_scores(plan, [f.id for f in top], filters)
+        ranks = ({i: r for r, (i, _) in enumerate(lexical, 1)}, {i: r for r, (i, _) in enumerate(semantic, 1)})
+        return [_candidate(f, docs.get(f.id), *ranks, plain) for f in top], docs
+
+    def _plain_scores(self, plan: _Plan, ids: list[str], filters: list[dict[str, Any]]) -> dict[str, float]:
+        """The plain query vector's own k-NN scores for `ids`, when personalization moved the query vector."""
+        if not (plan.personalization.applied and plan.plain_vector is not None and ids):
+            return {}
+        body = dsl.by_ids(ids, filters, plan.plain_vector)
+        return dict(self._backend.search(self._settings.alias, body).ranked())
 
     def _explain(
         self, request: SearchRequest, plan: _Plan, filters: list[dict[str, Any]], ids: list[str]
@@ -290,11 +417,7 @@ class SearchService:
     def _explanations(
         self, plan: _Plan, page: list[Fused], ids: list[str], filters: list[dict[str, Any]]
     ) -> dict[str, HitExplanation]:
-        unpersonalized: dict[str, float] = {}
-        if plan.personalization.applied and plan.plain_vector is not None and ids:
-            # The plain query vector's own k-NN scores for these hits, from OpenSearch itself.
-            body = dsl.by_ids(ids, filters, plan.plain_vector)
-            unpersonalized = dict(self._backend.search(self._settings.alias, body).ranked())
+        unpersonalized = self._plain_scores(plan, ids, filters)
         minmax = plan.fusion is Fusion.MINMAX
         explanations = {}
         for f in page:
@@ -312,6 +435,34 @@ class SearchService:
                 personal_delta=(f.semantic - plain) if f.semantic is not None and plain is not None else None,
             )
         return explanations
+
+
+def _candidate(
+    fused: Fused,
+    doc: EngineHit | None,
+    lexical_ranks: dict[str, int],
+    semantic_ranks: dict[str, int],
+    plain: dict[str, float],
+) -> Candidate:
+    source = doc.source if doc is not None else {}
+    lexical_rank, semantic_rank = lexical_ranks.get(fused.id), semantic_ranks.get(fused.id)
+    unpersonalized = plain.get(fused.id)
+    return Candidate(
+        id=fused.id,
+        title=source.get("title") or "",
+        brand=source.get("brand"),
+        category_path=source.get("category_path"),
+        price=source.get("price"),
+        availability=source.get("availability"),
+        lexical_score=fused.lexical,
+        lexical_rank=lexical_rank,
+        semantic_score=fused.semantic,
+        semantic_rank=semantic_rank,
+        fused_score=fused.score,
+        personal_delta=(fused.semantic - unpersonalized)
+        if fused.semantic is not None and unpersonalized is not None
+        else None,
+    )
 
 
 def _hit(hit: EngineHit, explanation: HitExplanation | None) -> Hit:

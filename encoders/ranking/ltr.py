@@ -1,0 +1,101 @@
+"""A LightGBM `lambdarank` model over the candidate features: trained on judged or logged searches, served in-process.
+
+The model is LightGBM's own text format (`ranker.txt`) beside a card (`ranker.json`: the features in
+order, how it was trained, what it scored on dev). Serving scores a search's candidates in one
+`predict` call; `contributions` gives each feature's share of each score (LightGBM's TreeSHAP,
+`pred_contrib`), which add up to the score with the model's expected value.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from encoders.errors import ModelNotFoundError
+from encoders.ranking.features import FEATURES
+from encoders.ranking.vocabulary import load_vocabulary, save_vocabulary
+
+__all__ = ["RANKER_CARD", "RANKER_DIR", "RANKER_FILE", "LtrRanker"]
+
+RANKER_DIR = "ranker"  # beside the encoder, in its model directory
+RANKER_FILE = "ranker.txt"
+RANKER_CARD = "ranker.json"
+
+
+@dataclass
+class LtrRanker:
+    """A trained ranker and its card.
+
+    Args:
+        booster: The LightGBM booster.
+        card: What it was trained on and with (`features` lists its inputs in order).
+    """
+
+    booster: Any
+    card: dict[str, Any]
+    idf: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def features(self) -> list[str]:
+        """The feature names, in the model's order."""
+        return list(self.card["features"])
+
+    @property
+    def uses_cross_encoder(self) -> bool:
+        """Whether it was trained with the cross-encoder's score as a feature (so serving must compute it)."""
+        return bool(self.card.get("cross_encoder"))
+
+    @property
+    def cross_encoder_depth(self) -> int | None:
+        """How many top candidates had a cross-encoder score at training (None: it used none)."""
+        found = self.card.get("cross_encoder") or {}
+        return int(found["depth"]) if "depth" in found else None
+
+    def score(self, rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """One score per row (higher ranks first)."""
+        scores: npt.NDArray[np.float64] = np.asarray(self.booster.predict(rows, num_threads=1), dtype=np.float64)
+        return scores
+
+    def contributions(self, rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Per row, each feature's contribution and (last column) the expected value: they sum to the score."""
+        values: npt.NDArray[np.float64] = np.asarray(
+            self.booster.predict(rows, pred_contrib=True, num_threads=1), dtype=np.float64
+        )
+        return values
+
+    def save(self, folder: Path) -> None:
+        """Write `ranker.txt` and `ranker.json` into `folder`."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.booster.save_model(str(folder / RANKER_FILE))
+        (folder / RANKER_CARD).write_text(json.dumps(self.card, indent=2))
+        save_vocabulary(folder, self.idf)
+
+    @classmethod
+    def beside(cls, model_dir: Path | None) -> LtrRanker | None:
+        """The ranker trained beside the encoder in `model_dir` (`<model_dir>/ranker`), or None when there is none."""
+        if model_dir is None or not (model_dir / RANKER_DIR / RANKER_CARD).is_file():
+            return None
+        return cls.load(model_dir / RANKER_DIR)
+
+    @classmethod
+    def load(cls, folder: Path) -> LtrRanker:
+        """The ranker saved in `folder`.
+
+        Raises:
+            ModelNotFoundError: the folder holds no ranker, or one trained on other features.
+        """
+        import lightgbm
+
+        if not (folder / RANKER_FILE).is_file() or not (folder / RANKER_CARD).is_file():
+            raise ModelNotFoundError(f"{folder} holds no ranker ({RANKER_FILE} and {RANKER_CARD}); train one first.")
+        card = json.loads((folder / RANKER_CARD).read_text())
+        if card.get("features") != FEATURES:
+            raise ModelNotFoundError(
+                f"The ranker in {folder} was trained on other features than this aisle computes; retrain it."
+            )
+        return cls(lightgbm.Booster(model_file=str(folder / RANKER_FILE)), card, load_vocabulary(folder))

@@ -1,0 +1,132 @@
+"""The learned ranking stage end to end on a small SIMULATED store: trained from its search log, served, evaluated."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from aisle.cli import app
+from aisle.evaluation import EvalRun, evaluate, simulated_set
+from aisle.simulate import StoreConfig, simulate, write_store
+from encoders import EncoderSettings, load_encoder
+from encoders.ranking import LtrRanker
+from kernel.opensearch import ConnectionSettings
+from query_api import create_app
+from query_api.search.ranking import RankingStage
+from query_api.settings import QueryApiSettings
+from tests.support.engine import TestEngine
+
+
+class _Broken:
+    """A ranker whose model fails at scoring."""
+
+    card = {"name": "broken"}
+    idf: dict[str, float] = {}
+    uses_cross_encoder = False
+
+    def score(self, rows: object) -> object:
+        raise RuntimeError("corrupt tree")
+
+
+@pytest.fixture(scope="module")
+def trained(
+    opensearch: TestEngine, base_model: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path, EvalRun]:
+    """A copy of the base model with a ranker trained on a store's log beside it, and an eval of it."""
+    store = tmp_path_factory.mktemp("rank-store")
+    write_store(simulate(StoreConfig(products=500, shoppers=80, seed=9)), store)
+    model = tmp_path_factory.mktemp("rank-model") / "model"
+    shutil.copytree(base_model, model)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AISLE_OPENSEARCH_URL", opensearch.url)
+        done = CliRunner().invoke(
+            app, ["rank", "train", "--model", str(model), "--store", str(store), "--rounds", "60"]
+        )
+    assert done.exit_code == 0, done.output
+    assert "replay it: aisle rank train --replay" in done.output
+    run = evaluate(
+        simulated_set(store),
+        ConnectionSettings(url=opensearch.url),
+        base_model=model,
+        systems=["bm25", "ltr", "default"],
+    )
+    return model, store, run
+
+
+def test_training_writes_the_ranker_its_arguments_and_the_serving_defaults(trained: tuple[Path, Path, EvalRun]) -> None:
+    model, _, run = trained
+    ranker = LtrRanker.beside(model)
+    assert ranker is not None and ranker.card["about"]["simulated"] is True
+    assert ranker.card["dev"]["ndcg@10_reranked"] is not None
+    serving = json.loads((model / "serving.json").read_text())
+    assert serving["settings"]["rerank_depth"] == 50 and serving["chosen_on"].endswith("-dev")
+    args = json.loads((model / "ranker" / "ranker_args.json").read_text())
+    assert args["store"] and args["rounds"] == 60
+    assert set(run.rankings) == {"bm25", "ltr", "default"}
+
+
+def test_the_default_system_is_what_search_returns_with_no_parameters(
+    opensearch: TestEngine, trained: tuple[Path, Path, EvalRun]
+) -> None:
+    model, _, run = trained
+    alias = run.indices["finetuned"]
+    encoder = load_encoder(EncoderSettings(model_dir=model))
+    settings = QueryApiSettings(alias=alias, users_index=f"{alias}-users")
+    queries = [q for q in run.eval_set.queries if q.user_id][:5] + [q for q in run.eval_set.queries if not q.user_id][
+        :2
+    ]
+    with TestClient(create_app(settings, client=opensearch.client, encoder=encoder)) as api:
+        for query in queries:
+            params = {"q": query.text, "size": 50} | ({"user_id": query.user_id} if query.user_id else {})
+            body = api.get("/search", params=params).json()
+            assert [h["id"] for h in body["hits"]] == run.rankings["default"][query.query_id]
+            assert body["ranking"]["applied"] is True and body["ranking"]["model"].startswith("ltr-")
+
+
+def test_explanations_add_up_and_opting_out_serves_the_fused_order(
+    opensearch: TestEngine, trained: tuple[Path, Path, EvalRun]
+) -> None:
+    model, _, run = trained
+    alias = run.indices["finetuned"]
+    encoder = load_encoder(EncoderSettings(model_dir=model))
+    settings = QueryApiSettings(alias=alias, users_index=f"{alias}-users")
+    query = run.eval_set.queries[0].text
+    with TestClient(create_app(settings, client=opensearch.client, encoder=encoder)) as api:
+        explained = api.get("/search", params={"q": query, "mode": "hybrid", "explain": True}).json()
+        for hit in explained["hits"]:
+            parts = hit["explanation"]["contributions"]
+            assert sum(parts.values()) == pytest.approx(hit["explanation"]["ranker_score"], abs=1e-6)
+            assert hit["score"] == pytest.approx(hit["explanation"]["ranker_score"])
+        plain = api.get("/search", params={"q": query, "mode": "hybrid", "rerank": False}).json()
+        assert plain["ranking"] == {
+            "applied": False,
+            "outcome": "turned_off",
+            "reason": "re-ranking was turned off for this request (rerank=false)",
+            "model": None,
+            "depth": 0,
+            "ms": 0.0,
+        }
+        assert plain["hits"] and "ranker_score" not in (plain["hits"][0].get("explanation") or {})
+
+
+def test_a_failing_ranker_serves_the_fused_order_not_an_error(
+    opensearch: TestEngine, trained: tuple[Path, Path, EvalRun]
+) -> None:
+    model, _, run = trained
+    alias = run.indices["finetuned"]
+    encoder = load_encoder(EncoderSettings(model_dir=model))
+    settings = QueryApiSettings(alias=alias, users_index=f"{alias}-users")
+    query = run.eval_set.queries[0].text
+    broken = RankingStage(_Broken(), 25)  # type: ignore[arg-type]
+    with TestClient(create_app(settings, client=opensearch.client, encoder=encoder, ranking=broken)) as api:
+        failed = api.get("/search", params={"q": query, "mode": "hybrid"})
+        fused = api.get("/search", params={"q": query, "mode": "hybrid", "rerank": False}).json()
+    assert failed.status_code == 200
+    body = failed.json()
+    assert body["ranking"]["outcome"] == "failed" and "failed (RuntimeError)" in body["ranking"]["reason"]
+    assert [h["id"] for h in body["hits"]] == [h["id"] for h in fused["hits"]] and body["hits"]

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from encoders.ranking import FEATURES, LtrRanker
+from query_api.search.ranking import RankingStage
+
+
+class _Broken:
+    """A ranker whose model fails at scoring."""
+
+    card: dict[str, Any] = {"name": "broken", "features": FEATURES}
+    idf: dict[str, float] = {}
+    uses_cross_encoder = False
+
+    def score(self, rows: Any) -> Any:
+        raise RuntimeError("corrupt tree")
+
+
+def test_a_failing_ranker_leaves_the_fused_order(trained: tuple[LtrRanker, list]) -> None:
+    _, dev = trained
+    query, candidates, _ = dev[0]
+    out = RankingStage(_Broken(), budget_ms=1000).rerank(query, candidates)  # type: ignore[arg-type]
+    assert out.outcome.value == "failed" and "failed (RuntimeError)" in out.reason
+    assert out.order == [c.id for c in candidates]
+
+
+def test_a_ranker_over_its_budget_leaves_the_fused_order(trained: tuple[LtrRanker, list]) -> None:
+    ranker, dev = trained
+    query, candidates, _ = dev[0]
+    assert RankingStage(ranker, budget_ms=1000).rerank(query, candidates).applied
+    slow = RankingStage(ranker, budget_ms=1e-6).rerank(query, candidates)
+    assert slow.outcome.value == "over_budget" and "over its" in slow.reason
+    assert slow.order == [c.id for c in candidates]
+
+
+def test_the_stage_orders_by_the_ranker_and_explains_each_score(trained: tuple[LtrRanker, list]) -> None:
+    ranker, dev = trained
+    query, candidates, _ = dev[0]
+    out = RankingStage(ranker, budget_ms=1000).rerank(query, candidates, explain=True)
+    scores = [out.scores[i] for i in out.order]
+    assert scores == sorted(scores, reverse=True) and sorted(out.order) == sorted(c.id for c in candidates)
+    for cid in out.order:
+        assert sum(out.contributions[cid].values()) == pytest.approx(out.scores[cid], abs=1e-9)
+
+
+def test_no_ranker_and_no_candidates_are_not_failures(trained: tuple[LtrRanker, list]) -> None:
+    ranker, dev = trained
+    assert RankingStage(None, 25).rerank("drill", dev[0][1]).reason == "no ranker is loaded"
+    assert RankingStage(ranker, 25).rerank("drill", []).order == []
+    assert np.isfinite(list(RankingStage(ranker, 1000).rerank("drill", dev[0][1]).scores.values())).all()

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from encoders.errors import ModelNotFoundError, TrainingDataError
+from encoders.ranking import FEATURES, Candidate, LtrArgs, LtrRanker, QueryContext, RankingExample, features, train_ltr
+from kernel.data import ndcg_at
+from tests.unit.ranking.conftest import examples, searches
+
+
+def _mean_ndcg(ranked: list[list[str]], grades: list[dict[str, int]]) -> float:
+    return float(np.mean([ndcg_at(r, g) for r, g in zip(ranked, grades, strict=True)]))
+
+
+def test_training_learns_what_the_fused_order_misses(trained: tuple[LtrRanker, list]) -> None:
+    ranker, dev = trained
+    fused = [[c.id for c in cs] for _, cs, _ in dev]
+    reranked = []
+    for query, cs, _ in dev:
+        scores = ranker.score(features(QueryContext(query), cs))
+        reranked.append([cs[i].id for i in np.argsort(-scores, kind="stable")])
+    grades = [g for _, _, g in dev]
+    assert _mean_ndcg(reranked, grades) > _mean_ndcg(fused, grades) + 0.2
+    assert ranker.card["feature_gain"]["term_coverage"] > 0
+
+
+def test_contributions_add_up_to_the_score(trained: tuple[LtrRanker, list]) -> None:
+    ranker, dev = trained
+    rows = features(QueryContext(dev[0][0]), dev[0][1])
+    contributions = ranker.contributions(rows)
+    assert contributions.shape == (len(rows), len(FEATURES) + 1)
+    np.testing.assert_allclose(contributions.sum(axis=1), ranker.score(rows), rtol=1e-6, atol=1e-9)
+
+
+def test_a_saved_ranker_scores_the_same_after_loading(trained: tuple[LtrRanker, list], tmp_path: Path) -> None:
+    ranker, dev = trained
+    ranker.idf = {"drill": 2.5}
+    ranker.save(tmp_path / "ranker")
+    loaded = LtrRanker.load(tmp_path / "ranker")
+    rows = features(QueryContext(dev[0][0]), dev[0][1])
+    np.testing.assert_array_equal(loaded.score(rows), ranker.score(rows))
+    assert loaded.idf == {"drill": 2.5} and loaded.features == FEATURES
+
+
+def test_a_ranker_trained_on_other_features_is_refused(trained: tuple[LtrRanker, list], tmp_path: Path) -> None:
+    ranker, _ = trained
+    ranker.save(tmp_path / "ranker")
+    card = tmp_path / "ranker" / "ranker.json"
+    card.write_text(card.read_text().replace('"term_coverage"', '"old_feature"'))
+    with pytest.raises(ModelNotFoundError, match="other features"):
+        LtrRanker.load(tmp_path / "ranker")
+    with pytest.raises(ModelNotFoundError, match="holds no ranker"):
+        LtrRanker.load(tmp_path / "nothing")
+
+
+def test_searches_with_nothing_relevant_are_a_clear_error() -> None:
+    found = searches(5, seed=3)
+    empty = [RankingExample(e.query_id, e.rows, np.zeros_like(e.labels)) for e in examples(found)]
+    with pytest.raises(TrainingDataError, match="no relevant candidate|No training search"):
+        train_ltr(empty, [], LtrArgs(rounds=5), {})
+
+
+def test_features_mark_what_does_not_apply_as_missing() -> None:
+    query = QueryContext('3/4" pvc pipe', idf={"pvc": 3.0, "pipe": 1.0})
+    rows = features(
+        query,
+        [
+            Candidate("a", "3/4 in. x 10 ft. PVC Pipe", brand="Charlotte", price=5.0, availability="in_stock"),
+            Candidate("b", "1/2 in. PVC Pipe"),
+        ],
+    )
+    row = dict(zip(FEATURES, rows[0], strict=True))
+    other = dict(zip(FEATURES, rows[1], strict=True))
+    assert row["term_coverage"] == 1.0 and row["number_match"] == 1.0 and row["number_missing"] == 0.0
+    assert other["number_missing"] == 1.0 and other["number_match"] == 0.0
+    assert row["in_stock"] == 1.0 and math.isnan(other["in_stock"])  # unknown, not out of stock
+    assert math.isnan(row["brand_affinity"])  # an anonymous search has no taste
+    assert math.isnan(row["cross_encoder_score"])  # not scored
+    assert row["idf_coverage"] == 1.0
