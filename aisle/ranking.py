@@ -117,10 +117,10 @@ def examples(
     queries: Sequence[JudgedQuery], candidates: dict[str, list[Candidate]], labels: Labels, idf: dict[str, float]
 ) -> list[RankingExample]:
     """Each query's candidates as feature rows, labelled by `labels`."""
-    made = []
+    made, rarest = [], max(idf.values(), default=1.0)
     for query in queries:
         found, grades = candidates[query.query_id], labels(query)
-        rows = features(QueryContext(query.text, idf=idf), found)
+        rows = features(QueryContext(query.text, idf=idf, rarest=rarest), found)
         made.append(RankingExample(query.query_id, rows, np.array([grades.get(c.id, 0) for c in found], np.int64)))
     return made
 

@@ -43,11 +43,16 @@ def _compiled() -> list[tuple[re.Pattern[str], str]]:
     return [(re.compile(p, re.IGNORECASE), re.sub(r"\$(\d)", r"\\\1", r)) for p, r in UNIT_RULES]
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def normalize_text(text: str) -> str:
     """`text` with HTML entities decoded, sizes and units spelled one way, and white space collapsed."""
     text = html.unescape(text)
-    for pattern, replacement in _compiled():
-        text = pattern.sub(replacement, text)
+    # Every rule starts at a digit: text without one (most queries) skips them all.
+    if _DIGIT.search(text):
+        for pattern, replacement in _compiled():
+            text = pattern.sub(replacement, text)
     return " ".join(text.split())
 
 

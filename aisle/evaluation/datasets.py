@@ -75,7 +75,8 @@ def simulated_set(store: Path, split: Split = Split.TEST, seed: int = 13) -> Eva
     ]
     profiles = store / "profiles.jsonl"
     return EvalSet(
-        f"simulated-{store.name}",
+        # The split in the name keeps anything keyed by it (candidate caches, serving.json) apart per split.
+        f"simulated-{store.name}-{split.value}",
         store / "catalog.jsonl",
         None,
         queries,

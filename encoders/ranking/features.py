@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -59,6 +60,29 @@ def tokens(text: str) -> list[str]:
 
 
 @dataclass(frozen=True)
+class _Text:
+    tokens: tuple[str, ...]
+    token_set: frozenset[str]
+    bigrams: frozenset[tuple[str, str]]
+    numbers: frozenset[str]
+    edit_keys: frozenset[str]
+
+
+@lru_cache(maxsize=1 << 16)
+def _read(text: str) -> _Text:
+    # A product's title, brand and category come back search after search: tokenize each once.
+    found = tuple(tokens(text))
+    keys = frozenset().union(*(_one_edit_keys(t) for t in found if len(t) >= 3))
+    return _Text(
+        found,
+        frozenset(found),
+        frozenset(zip(found, found[1:], strict=False)),
+        frozenset(numbers_in(text)),
+        keys,
+    )
+
+
+@dataclass(frozen=True)
 class Taste:
     """A shopper's history as shares: brands, level-2 categories, and the median price paid."""
 
@@ -72,12 +96,14 @@ class QueryContext:
     """A search's text, the shopper's taste (None: anonymous or cold), and the catalog's token weights.
 
     `idf` maps a token to its inverse document frequency over the catalog's titles (written beside the
-    ranker at training); a token it does not know counts as rare.
+    ranker at training); a token it does not know weighs `rarest` (default: the largest in `idf`;
+    pass it when `idf` is large, as finding it costs a pass over every weight).
     """
 
     text: str
     taste: Taste | None = None
     idf: Mapping[str, float] = field(default_factory=dict)
+    rarest: float | None = None
 
     @property
     def token_list(self) -> list[str]:
@@ -91,25 +117,29 @@ class QueryContext:
 
     def weight(self, token: str) -> float:
         """How much a token tells apart (its IDF; unknown tokens weigh as the rarest known)."""
-        return self.idf.get(token, max(self.idf.values(), default=1.0))
+        found = self.idf.get(token)
+        if found is not None:
+            return found
+        return self.rarest if self.rarest is not None else max(self.idf.values(), default=1.0)
 
 
-def _near(token: str, others: set[str]) -> bool:
-    """Whether a token of `others` is one edit (insert, delete, substitute, swap) from `token` (4+ letters)."""
-    if len(token) < 4:
-        return False
-    for other in others:
-        if abs(len(other) - len(token)) > 1 or other[0] != token[0]:
-            continue
-        if len(other) == len(token):
-            diff = [i for i, (a, b) in enumerate(zip(token, other, strict=True)) if a != b]
-            if len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and token[diff[0]] == other[diff[1]]):
-                return True
-        else:
-            short, long = sorted((token, other), key=len)
-            if any(long[:i] + long[i + 1 :] == short for i in range(len(long))):
-                return True
-    return False
+def _one_edit_keys(token: str) -> frozenset[str]:
+    """`token` and each spelling of it with one letter dropped (SymSpell's symmetric delete)."""
+    return frozenset({token, *(token[:i] + token[i + 1 :] for i in range(len(token)))})
+
+
+@lru_cache(maxsize=1 << 14)
+def _query_keys(token: str) -> frozenset[str]:
+    return _one_edit_keys(token)
+
+
+def _near(token: str, title: _Text) -> bool:
+    """Whether a title token is about one edit (insert, delete, substitute, swap) from `token` (4+ letters).
+
+    Two words one edit apart share a one-delete spelling, so the test is one set intersection with
+    the title's keys, computed once per title.
+    """
+    return len(token) >= 4 and not _query_keys(token).isdisjoint(title.edit_keys)
 
 
 @dataclass(frozen=True)
@@ -147,11 +177,10 @@ def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArra
     bigrams = set(zip(query_list, query_list[1:], strict=False))
     rows = np.full((len(candidates), len(FEATURES)), nan)
     for i, c in enumerate(candidates):
-        title_tokens = tokens(c.title)
-        title_set = set(title_tokens)
-        title_numbers = numbers_in(c.title) if query_numbers else set()
-        brand_tokens = set(tokens(c.brand)) if c.brand else set()
-        category_tokens = set(tokens(c.category_path)) if c.category_path else set()
+        title = _read(c.title)
+        title_tokens, title_set, title_numbers = title.tokens, title.token_set, title.numbers
+        brand_tokens = _read(c.brand).token_set if c.brand else frozenset()
+        category_tokens = _read(c.category_path).token_set if c.category_path else frozenset()
         common = query_tokens & title_set
         missing = query_tokens - title_set
         values = {
@@ -166,12 +195,8 @@ def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArra
             "idf_coverage": sum(weights[t] for t in common) / total_weight if total_weight else nan,
             # The last word of a product query is usually what the thing is ("cordless drill").
             "head_term_in_title": float(query_list[-1] in title_set) if query_list else nan,
-            "bigram_coverage": (
-                len(bigrams & set(zip(title_tokens, title_tokens[1:], strict=False))) / len(bigrams) if bigrams else nan
-            ),
-            "near_miss_coverage": (
-                sum(_near(t, title_set) for t in missing) / len(query_tokens) if query_tokens else nan
-            ),
+            "bigram_coverage": (len(bigrams & title.bigrams) / len(bigrams) if bigrams else nan),
+            "near_miss_coverage": (sum(_near(t, title) for t in missing) / len(query_tokens) if query_tokens else nan),
             "title_term_share": len(common) / len(title_set) if title_set else 0.0,
             "number_match": len(query_numbers & title_numbers) / len(query_numbers) if query_numbers else nan,
             "number_missing": float(not (query_numbers & title_numbers)) if query_numbers else nan,
@@ -184,11 +209,14 @@ def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArra
             "log_price": math.log1p(c.price) if c.price is not None else nan,
             "in_stock": float(c.availability == "in_stock") if c.availability else nan,
             "log_popularity": math.log1p(c.popularity) if c.popularity is not None else nan,
+            "brand_affinity": taste.brands.get(c.brand or "", 0.0) if taste else nan,
+            "category_affinity": taste.categories.get(_level2(c.category_path) or "", 0.0) if taste else nan,
+            "price_distance": (
+                abs(math.log1p(c.price) - math.log1p(taste.median_price))
+                if taste and taste.median_price and c.price
+                else nan
+            ),
         }
-        if taste is not None:
-            values["brand_affinity"] = taste.brands.get(c.brand or "", 0.0)
-            values["category_affinity"] = taste.categories.get(_level2(c.category_path) or "", 0.0)
-            if taste.median_price and c.price:
-                values["price_distance"] = abs(math.log1p(c.price) - math.log1p(taste.median_price))
-        rows[i] = [values.get(name, nan) for name in FEATURES]
+        # The dict is written in FEATURES order (a test holds it to that), so its values are the row.
+        rows[i] = tuple(values.values())
     return rows

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from encoders.errors import ModelNotFoundError
-from encoders.ranking.features import FEATURES
+from encoders.ranking.features import FEATURES, QueryContext, Taste
 from encoders.ranking.vocabulary import load_vocabulary, save_vocabulary
 
 __all__ = ["RANKER_CARD", "RANKER_DIR", "RANKER_FILE", "LtrRanker"]
@@ -44,6 +45,15 @@ class LtrRanker:
     def features(self) -> list[str]:
         """The feature names, in the model's order."""
         return list(self.card["features"])
+
+    @cached_property
+    def rarest(self) -> float:
+        """What a token the vocabulary does not know weighs: as much as its rarest known one."""
+        return max(self.idf.values(), default=1.0)
+
+    def context(self, text: str, taste: Taste | None = None) -> QueryContext:
+        """The query as the features read it, with this ranker's token weights."""
+        return QueryContext(text, taste, self.idf, self.rarest)
 
     @property
     def uses_cross_encoder(self) -> bool:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from encoders.ranking import FEATURES, Candidate, LtrRanker, QueryContext, features
+from encoders.ranking import FEATURES, Candidate, LtrRanker, features
 from encoders.ranking.cross_encoder import OnnxCrossEncoder, candidate_text
 from query_api.schemas import RankingOutcome
 
@@ -91,7 +91,7 @@ class RankingStage:
         try:
             scored, ce_scores = self._cross_encode(text, candidates)
             if self.ranker is not None:
-                rows = features(QueryContext(text, idf=self.ranker.idf), scored)
+                rows = features(self.ranker.context(text), scored)
                 scores = self.ranker.score(rows)
                 contributions = self.ranker.contributions(rows) if explain else None
             else:

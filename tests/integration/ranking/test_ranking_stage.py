@@ -22,15 +22,8 @@ from query_api.settings import QueryApiSettings
 from tests.support.engine import TestEngine
 
 
-class _Broken:
-    """A ranker whose model fails at scoring."""
-
-    card = {"name": "broken"}
-    idf: dict[str, float] = {}
-    uses_cross_encoder = False
-
-    def score(self, rows: object) -> object:
-        raise RuntimeError("corrupt tree")
+def _corrupt_tree(rows: object) -> object:
+    raise RuntimeError("corrupt tree")
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +91,7 @@ def test_explanations_add_up_and_opting_out_serves_the_fused_order(
     query = run.eval_set.queries[0].text
     with TestClient(create_app(settings, client=opensearch.client, encoder=encoder)) as api:
         explained = api.get("/search", params={"q": query, "mode": "hybrid", "explain": True}).json()
+        assert explained["ranking"]["applied"] is True, explained["ranking"]
         for hit in explained["hits"]:
             parts = hit["explanation"]["contributions"]
             assert sum(parts.values()) == pytest.approx(hit["explanation"]["ranker_score"], abs=1e-6)
@@ -122,7 +116,10 @@ def test_a_failing_ranker_serves_the_fused_order_not_an_error(
     encoder = load_encoder(EncoderSettings(model_dir=model))
     settings = QueryApiSettings(alias=alias, users_index=f"{alias}-users")
     query = run.eval_set.queries[0].text
-    broken = RankingStage(_Broken(), 25)  # type: ignore[arg-type]
+    ranker = LtrRanker.beside(model)
+    assert ranker is not None
+    ranker.score = _corrupt_tree  # type: ignore[method-assign]
+    broken = RankingStage(ranker, 25)
     with TestClient(create_app(settings, client=opensearch.client, encoder=encoder, ranking=broken)) as api:
         failed = api.get("/search", params={"q": query, "mode": "hybrid"})
         fused = api.get("/search", params={"q": query, "mode": "hybrid", "rerank": False}).json()

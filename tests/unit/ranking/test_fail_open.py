@@ -5,25 +5,21 @@ from typing import Any
 import numpy as np
 import pytest
 
-from encoders.ranking import FEATURES, LtrRanker
+from encoders.ranking import LtrRanker
 from query_api.search.ranking import RankingStage
 
 
-class _Broken:
-    """A ranker whose model fails at scoring."""
-
-    card: dict[str, Any] = {"name": "broken", "features": FEATURES}
-    idf: dict[str, float] = {}
-    uses_cross_encoder = False
-
-    def score(self, rows: Any) -> Any:
-        raise RuntimeError("corrupt tree")
+def _corrupt_tree(rows: Any) -> Any:
+    raise RuntimeError("corrupt tree")
 
 
-def test_a_failing_ranker_leaves_the_fused_order(trained: tuple[LtrRanker, list]) -> None:
-    _, dev = trained
+def test_a_failing_ranker_leaves_the_fused_order(
+    trained: tuple[LtrRanker, list], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ranker, dev = trained
     query, candidates, _ = dev[0]
-    out = RankingStage(_Broken(), budget_ms=1000).rerank(query, candidates)  # type: ignore[arg-type]
+    monkeypatch.setattr(ranker, "score", _corrupt_tree)
+    out = RankingStage(ranker, budget_ms=1000).rerank(query, candidates)
     assert out.outcome.value == "failed" and "failed (RuntimeError)" in out.reason
     assert out.order == [c.id for c in candidates]
 

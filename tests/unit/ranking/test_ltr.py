@@ -7,7 +7,17 @@ import numpy as np
 import pytest
 
 from encoders.errors import ModelNotFoundError, TrainingDataError
-from encoders.ranking import FEATURES, Candidate, LtrArgs, LtrRanker, QueryContext, RankingExample, features, train_ltr
+from encoders.ranking import (
+    FEATURES,
+    Candidate,
+    LtrArgs,
+    LtrRanker,
+    QueryContext,
+    RankingExample,
+    Taste,
+    features,
+    train_ltr,
+)
 from kernel.data import ndcg_at
 from tests.unit.ranking.conftest import examples, searches
 
@@ -81,3 +91,22 @@ def test_features_mark_what_does_not_apply_as_missing() -> None:
     assert math.isnan(row["brand_affinity"])  # an anonymous search has no taste
     assert math.isnan(row["cross_encoder_score"])  # not scored
     assert row["idf_coverage"] == 1.0
+
+
+def test_each_feature_lands_in_its_own_column() -> None:
+    taste = Taste(brands={"Ryobi": 0.5}, categories={"Tools > Power Tools": 0.25}, median_price=99.0)
+    query = QueryContext("ryobi cordless dril", taste=taste, idf={"ryobi": 4.0, "drill": 2.0})
+    found = Candidate(
+        "a", "Cordless Drill Kit", brand="Ryobi", category_path="Tools > Power Tools > Drills", price=99.0
+    )
+    far = Candidate("b", "Corded Grinder", brand="Makita", category_path="Tools > Hand Tools", price=10.0)
+    rows = features(query, [found, far])
+    row, other = dict(zip(FEATURES, rows[0], strict=True)), dict(zip(FEATURES, rows[1], strict=True))
+    # "dril" is one letter from "drill", not from any word of the grinder: a near miss only for the first.
+    assert row["near_miss_coverage"] == pytest.approx(1 / 3) and other["near_miss_coverage"] == 0.0
+    assert row["bigram_coverage"] == 0.0 and row["head_term_in_title"] == 0.0
+    assert row["brand_in_query"] == 1.0 and other["brand_in_query"] == 0.0
+    assert row["brand_affinity"] == 0.5 and other["brand_affinity"] == 0.0
+    assert row["category_affinity"] == 0.25 and other["category_affinity"] == 0.0
+    assert row["price_distance"] == 0.0 and other["price_distance"] > 2
+    assert row["title_tokens"] == 3 and row["query_tokens"] == 3
