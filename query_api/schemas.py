@@ -124,6 +124,11 @@ class SearchRequest(BaseModel):
     rerank_depth: Annotated[int, Field(ge=1, le=10_000), BeforeValidator(_json_integer)] | None = Field(
         default=None, description="Fused candidates the ranker re-orders (default: the API's)."
     )
+    max_per_brand: Annotated[int, Field(ge=0, le=1_000), BeforeValidator(_json_integer)] | None = Field(
+        default=None,
+        description="Most hits of one brand on the first page unless the query names the brand (0: no limit; "
+        "default: the API's).",
+    )
 
     @field_validator("user_id")
     @classmethod

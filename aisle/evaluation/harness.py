@@ -184,6 +184,7 @@ def _rank(service: SearchService, system: System, query: JudgedQuery, lexical_we
             "fusion": system.fusion,
             "lexical_weight": lexical_weight if system.stage is Stage.NONE else None,
             "user_id": query.user_id if system.mode in (None, Mode.PERSONALIZED) else None,
+            "max_per_brand": system.max_per_brand,
         }
     )
     if system.stage is Stage.SERVED:

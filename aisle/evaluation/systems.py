@@ -35,6 +35,7 @@ class System:
     model: ModelRole
     fusion: Fusion | None = None
     stage: Stage = Stage.NONE
+    max_per_brand: int | None = None  # the diversity guard's limit (None: the API's)
 
 
 SYSTEMS = {
@@ -52,5 +53,7 @@ SYSTEMS = {
         System("ltr-personalized", Mode.PERSONALIZED, ModelRole.FINETUNED, Fusion.MINMAX, Stage.LTR),
         # What `/search` does with no parameters but the query (and the shopper).
         System("default", None, ModelRole.FINETUNED, None, Stage.SERVED),
+        # The same with at most 3 hits of one brand in the first 10 places.
+        System("default-diverse", None, ModelRole.FINETUNED, None, Stage.SERVED, max_per_brand=3),
     ]
 }

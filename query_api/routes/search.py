@@ -44,6 +44,7 @@ GET_PARAMETERS = {
     "explain",
     "rerank",
     "rerank_depth",
+    "max_per_brand",
     "correct_spelling",
 }
 FILTER_FIELDS = ("category", "brand", "price", "availability")
@@ -89,6 +90,7 @@ def search_get(
     explain: bool = False,
     rerank: bool | None = None,
     rerank_depth: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    max_per_brand: Annotated[int | None, Query(ge=0, le=1_000)] = None,
     correct_spelling: bool = True,
 ) -> Response:
     """Search with query parameters (repeat `brand`, `availability` and `facets` for several values)."""
@@ -113,6 +115,7 @@ def search_get(
                 "explain": explain,
                 "rerank": rerank,
                 "rerank_depth": rerank_depth,
+                "max_per_brand": max_per_brand,
                 "correct_spelling": correct_spelling,
                 "filters": SearchFilters(
                     category=category,

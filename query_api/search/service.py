@@ -29,6 +29,7 @@ from query_api.schemas import (
 )
 from query_api.search import dsl
 from query_api.search.backend import NEURAL_SEARCH_PLUGIN, SearchBackend
+from query_api.search.diversity import names_a_brand, spread_brands
 from query_api.search.fusion import Fused, minmax_fuse, rrf_fuse
 from query_api.search.profiles import ProfileCache, UserProfile
 from query_api.search.ranking import RankingStage, Reranked
@@ -149,13 +150,14 @@ class SearchService:
         explained: dict[str, HitExplanation] = {}
         hybrid = plan.mode in (Mode.HYBRID, Mode.PERSONALIZED)
         rerank = hybrid and self.ranking.ready and request.rerank is not False
+        diverse = hybrid and self._max_per_brand(request) > 0
         ranking = self._not_reranked(hybrid, request)
         if plan.mode is Mode.BM25:
             result = self._page(dsl.lexical(request.q, filters), request, aggs)
         elif plan.mode is Mode.DENSE:
             assert plan.vector is not None
             result = self._page(dsl.knn(plan.vector, self._settings.pagination_depth, filters), request, aggs)
-        elif not rerank and self._fusion_in_opensearch():
+        elif not rerank and not diverse and self._fusion_in_opensearch():
             fused_in = "opensearch"
             result = self._hybrid_in_opensearch(request, plan, filters, aggs)
             if request.explain:
@@ -340,6 +342,8 @@ class SearchService:
                 depth=depth,
                 ms=round(reranked.seconds * 1000, 3),
             )
+        if self._max_per_brand(request):
+            order = self._spread_brands(request, order, docs)
         start, size = self._window(request)
         page_ids = order[start : start + size]
         missing = [i for i in page_ids if i not in docs]
@@ -366,6 +370,21 @@ class SearchService:
                     for i, e in explained.items()
                 }
         return EngineResult(hits, len(fused), raw_aggs), explained, ranking
+
+    def _max_per_brand(self, request: SearchRequest) -> int:
+        return self._settings.max_per_brand if request.max_per_brand is None else request.max_per_brand
+
+    def _spread_brands(self, request: SearchRequest, order: list[str], docs: dict[str, EngineHit]) -> list[str]:
+        """`order` with the brand limit on its first places; `docs` gains the products it had to read."""
+        # Enough candidates to fill the window even when most of them are one brand's.
+        top = order[: self._settings.diversity_window * 5]
+        missing = [i for i in top if i not in docs]
+        if missing:
+            docs |= {h.id: h for h in self._backend.search(self._settings.alias, dsl.by_ids(missing)).hits}
+        brands = {i: docs[i].source.get("brand") for i in top if i in docs}
+        if names_a_brand(request.q, list(brands.values())):
+            return order
+        return spread_brands(order, brands, self._settings.diversity_window, self._max_per_brand(request))
 
     def candidates(self, request: SearchRequest, depth: int) -> list[Candidate]:
         """The first stage's best `depth` fused candidates for a hybrid or personalized request (training reads these).

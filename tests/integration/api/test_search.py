@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from query_api.settings import QueryApiSettings
 from tests.support.catalogs import PRODUCTS
 
 TITLES = {p["id"]: p["title"] for p in PRODUCTS}
@@ -175,11 +176,12 @@ def test_facets_come_back_in_hybrid_mode_too(api: TestClient, api_fusing_in_serv
 
 def test_explain_breaks_each_score_down(api: TestClient) -> None:
     body = _get(api, q="bench", user_id="gardener", explain="true", size=3)
+    weight = QueryApiSettings.model_fields["lexical_weight"].default
     for hit in body["hits"]:
         e = hit["explanation"]
         assert e["fused_score"] == pytest.approx(hit["score"], rel=1e-4)
-        assert e["lexical_weight"] == 0.3 and e["semantic_weight"] == 0.7
-        expected = 0.3 * (e["lexical_normalized"] or 0) + 0.7 * (e["semantic_normalized"] or 0)
+        assert e["lexical_weight"] == weight and e["semantic_weight"] == pytest.approx(1 - weight)
+        expected = weight * (e["lexical_normalized"] or 0) + (1 - weight) * (e["semantic_normalized"] or 0)
         assert e["fused_score"] == pytest.approx(expected, rel=1e-6)
         assert e["personal_delta"] == pytest.approx(e["semantic_score"] - e["semantic_score_unpersonalized"], abs=1e-6)
     garden_bench = next(h for h in body["hits"] if h["id"] == "p08")
