@@ -16,6 +16,7 @@ from kernel.documents.products import CATEGORY_TREE_SEPARATOR, HIT_FIELDS, LEXIC
 from query_api.schemas import Facet, SearchFilters
 
 __all__ = [
+    "MAX_RESULT_WINDOW",
     "PRICE_BUCKETS",
     "aggregations",
     "by_ids",
@@ -24,6 +25,7 @@ __all__ = [
     "hybrid",
     "knn",
     "lexical",
+    "lexical_excluding",
     "lucene_regexp_literal",
     "page",
     "ranked_ids",
@@ -33,6 +35,8 @@ __all__ = [
 PRICE_BUCKETS = [(None, 25.0), (25.0, 50.0), (50.0, 100.0), (100.0, 250.0), (250.0, None)]
 _PRODUCT_FIELDS: dict[str, Any] = {"stored_fields": "_none_", "docvalue_fields": list(HIT_FIELDS)}
 _ID_ONLY: dict[str, Any] = {"stored_fields": "_none_", "docvalue_fields": ["id"]}
+# OpenSearch's `index.max_result_window`: `from + size` of one query may not pass it.
+MAX_RESULT_WINDOW = 10_000
 
 Clauses = list[dict[str, Any]]
 
@@ -52,10 +56,18 @@ def filter_clauses(filters: SearchFilters) -> Clauses:
     return clauses
 
 
+def _match(text: str) -> dict[str, Any]:
+    return {"multi_match": {"query": text, "fields": LEXICAL_FIELDS, "type": "best_fields", "tie_breaker": 0.3}}
+
+
 def lexical(text: str, filters: Clauses) -> dict[str, Any]:
     """BM25 over title, brand and description."""
-    match = {"multi_match": {"query": text, "fields": LEXICAL_FIELDS, "type": "best_fields", "tie_breaker": 0.3}}
-    return {"bool": {"must": [match], "filter": filters}} if filters else match
+    return {"bool": {"must": [_match(text)], "filter": filters}} if filters else _match(text)
+
+
+def lexical_excluding(text: str, filters: Clauses, ids: list[str]) -> dict[str, Any]:
+    """BM25 as `lexical`, without the products `ids` (those already shown)."""
+    return {"bool": {"must": [_match(text)], "filter": filters, "must_not": [{"ids": {"values": ids}}]}}
 
 
 def knn(vector: npt.NDArray[np.float32], k: int, filters: Clauses) -> dict[str, Any]:
@@ -103,9 +115,15 @@ def page(query: dict[str, Any], from_: int, size: int, aggs: dict[str, Any]) -> 
     return {"query": query, "from": from_, "size": size, **_PRODUCT_FIELDS, "aggs": aggs}
 
 
-def ranked_ids(query: dict[str, Any], depth: int) -> dict[str, Any]:
-    """The ids and scores of the top `depth` products for `query` (for fusion in the service)."""
-    return {"query": query, "size": depth, **_ID_ONLY}
+def ranked_ids(query: dict[str, Any], depth: int, among: list[str] | None = None) -> dict[str, Any]:
+    """The ids and scores of the top `depth` products for `query` (for fusion in the service).
+
+    With `among`, the answer also counts how many of those products match (aggregation `among`).
+    """
+    body = {"query": query, "size": depth, **_ID_ONLY}
+    if among is not None:
+        body["aggs"] = {"among": {"filter": {"ids": {"values": among}}}}
+    return body
 
 
 def by_ids(

@@ -151,13 +151,15 @@ class SearchService:
         hybrid = plan.mode in (Mode.HYBRID, Mode.PERSONALIZED)
         rerank = hybrid and self.ranking.ready and request.rerank is not False
         diverse = hybrid and self._max_per_brand(request) > 0
+        # Past the depth the OpenSearch-side fusion pages through, pages continue in the service.
+        deep = request.from_ + request.size > self._settings.pagination_depth
         ranking = self._not_reranked(hybrid, request)
         if plan.mode is Mode.BM25:
-            result = self._page(dsl.lexical(request.q, filters), request, aggs)
+            result = self._page(dsl.lexical(request.q, filters), request, aggs, dsl.MAX_RESULT_WINDOW)
         elif plan.mode is Mode.DENSE:
             assert plan.vector is not None
             result = self._page(dsl.knn(plan.vector, self._settings.pagination_depth, filters), request, aggs)
-        elif not rerank and not diverse and self._fusion_in_opensearch():
+        elif not (rerank or diverse or deep) and self._fusion_in_opensearch():
             fused_in = "opensearch"
             result = self._hybrid_in_opensearch(request, plan, filters, aggs)
             if request.explain:
@@ -224,13 +226,13 @@ class SearchService:
         if request.size > settings.max_size:
             raise InvalidParameterError(f"size {request.size} is above the limit of {settings.max_size}.", field="size")
 
-    def _window(self, request: SearchRequest) -> tuple[int, int]:
-        """The (from, size) OpenSearch is asked for: a page past the depth paged through is short, or empty.
+    def _window(self, request: SearchRequest, depth: int | None = None) -> tuple[int, int]:
+        """The (from, size) OpenSearch is asked for: a page past `depth` is short, or empty.
 
-        An empty page still asks for the total and the facets (from 0, size 0), never for hits beyond the
-        depth a hybrid query gathered.
+        `depth` defaults to the depth a hybrid or k-NN query pages through. An empty page still asks for the
+        total and the facets (from 0, size 0), never for hits beyond the depth a hybrid query gathered.
         """
-        depth = self._settings.pagination_depth
+        depth = depth or self._settings.pagination_depth
         size = max(0, min(request.size, depth - request.from_))
         return (request.from_, size) if size else (0, 0)
 
@@ -275,8 +277,10 @@ class SearchService:
             plain_vector=plain,
         )
 
-    def _page(self, query: dict[str, Any], request: SearchRequest, aggs: dict[str, Any]) -> EngineResult:
-        return self._backend.search(self._settings.alias, dsl.page(query, *self._window(request), aggs))
+    def _page(
+        self, query: dict[str, Any], request: SearchRequest, aggs: dict[str, Any], depth: int | None = None
+    ) -> EngineResult:
+        return self._backend.search(self._settings.alias, dsl.page(query, *self._window(request, depth), aggs))
 
     def _hybrid_in_opensearch(
         self, request: SearchRequest, plan: _Plan, filters: list[dict[str, Any]], aggs: dict[str, Any]
@@ -302,10 +306,37 @@ class SearchService:
     def _sub_queries(
         self, request: SearchRequest, vector: Vector, filters: list[dict[str, Any]]
     ) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
+        lexical, semantic, _ = self._sub_results(request, vector, filters)
+        return lexical, semantic
+
+    def _sub_results(
+        self, request: SearchRequest, vector: Vector, filters: list[dict[str, Any]]
+    ) -> tuple[list[tuple[str, float]], list[tuple[str, float]], int]:
+        """The BM25 and k-NN top `pagination_depth` (id, score), and how many products the two found in all.
+
+        The count is every BM25 match and the k-NN ones BM25 missed: what paging can reach.
+        """
         depth, alias = self._settings.pagination_depth, self._settings.alias
-        lexical = self._backend.search(alias, dsl.ranked_ids(dsl.lexical(request.q, filters), depth))
-        semantic = self._backend.search(alias, dsl.ranked_ids(dsl.knn(vector, depth, filters), depth))
-        return lexical.ranked(), semantic.ranked()
+        semantic = self._backend.search(alias, dsl.ranked_ids(dsl.knn(vector, depth, filters), depth)).ranked()
+        nearest = [i for i, _ in semantic]
+        lexical = self._backend.search(alias, dsl.ranked_ids(dsl.lexical(request.q, filters), depth, nearest))
+        both = int(lexical.aggregations.get("among", {}).get("doc_count", 0))
+        return lexical.ranked(), semantic, lexical.total + len(nearest) - both
+
+    def _past_the_fused(
+        self, request: SearchRequest, order: list[str], filters: list[dict[str, Any]]
+    ) -> list[EngineHit]:
+        """The page's hits past the fused candidates: BM25's other matches, in BM25 order.
+
+        The k-NN side has no such continuation (its `k` is the depth), so deep pages are BM25's; none
+        of them repeats a fused candidate, so no page repeats another.
+        """
+        first, end = max(request.from_, len(order)), request.from_ + request.size
+        skip = first - len(order)
+        if end <= first or skip + end - first > dsl.MAX_RESULT_WINDOW:
+            return []
+        body = dsl.page(dsl.lexical_excluding(request.q, filters, order), skip, end - first, {})
+        return self._backend.search(self._settings.alias, body).hits
 
     def _fuse(self, plan: _Plan, lexical: list[tuple[str, float]], semantic: list[tuple[str, float]]) -> list[Fused]:
         if plan.fusion is Fusion.MINMAX:
@@ -323,7 +354,7 @@ class SearchService:
     ) -> tuple[EngineResult, dict[str, HitExplanation], Ranking]:
         assert plan.vector is not None
         alias = self._settings.alias
-        lexical, semantic = self._sub_queries(request, plan.vector, filters)
+        lexical, semantic, total = self._sub_results(request, plan.vector, filters)
         fused = self._fuse(plan, lexical, semantic)
         by_fused = {f.id: f for f in fused}
         order = [f.id for f in fused]
@@ -344,13 +375,13 @@ class SearchService:
             )
         if self._max_per_brand(request):
             order = self._spread_brands(request, order, docs)
-        start, size = self._window(request)
-        page_ids = order[start : start + size]
+        page_ids = order[request.from_ : request.from_ + request.size]
         missing = [i for i in page_ids if i not in docs]
         if missing:
             docs |= {h.id: h for h in self._backend.search(alias, dsl.by_ids(missing)).hits}
         scores = reranked.scores if reranked is not None and reranked.applied else {}
         hits = [replace(docs[i], score=scores.get(i, by_fused[i].score)) for i in page_ids if i in docs]
+        hits += self._past_the_fused(request, order, filters)
         raw_aggs: dict[str, Any] = {}
         if aggs:
             matching = [dsl.lexical(request.q, filters), dsl.knn(plan.vector, self._settings.pagination_depth, filters)]
@@ -369,7 +400,7 @@ class SearchService:
                     )
                     for i, e in explained.items()
                 }
-        return EngineResult(hits, len(fused), raw_aggs), explained, ranking
+        return EngineResult(hits, total, raw_aggs), explained, ranking
 
     def _max_per_brand(self, request: SearchRequest) -> int:
         return self._settings.max_per_brand if request.max_per_brand is None else request.max_per_brand

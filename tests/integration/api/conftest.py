@@ -58,7 +58,8 @@ def catalog_aliases(
 
 
 def api_settings(indexed: IndexerSettings, **overrides: object) -> QueryApiSettings:
-    return QueryApiSettings(alias=indexed.alias, users_index=indexed.users_index, pagination_depth=30, **overrides)
+    settings: dict[str, object] = {"pagination_depth": 30, **overrides}
+    return QueryApiSettings(alias=indexed.alias, users_index=indexed.users_index, **settings)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="session")

@@ -47,12 +47,32 @@ def test_a_body_over_the_limit_is_refused_without_being_read_whole(api: TestClie
     assert streamed.status_code == 413 and streamed.json()["error"]["code"] == "body_too_large"
 
 
-def test_a_page_past_the_depth_is_empty_and_one_across_it_short(api: TestClient) -> None:
-    # The test API pages through 30 results.
-    across = api.get("/search", params={"q": "cordless", "mode": "hybrid", "from": 25, "size": 10}).json()
-    assert 0 < len(across["hits"]) <= 5 and across["from"] == 25
+def test_a_page_past_every_match_is_empty(api: TestClient) -> None:
     past = api.get("/search", params={"q": "cordless", "mode": "hybrid", "from": 5000, "size": 10})
     assert past.status_code == 200 and past.json()["hits"] == [] and past.json()["total"] > 0
+
+
+def test_pages_past_the_fused_candidates_go_on_in_bm25_order_and_never_repeat(
+    opensearch: TestEngine, encoder: Encoder, catalog_aliases: IndexerSettings
+) -> None:
+    query = "cordless ft in led paint gal"
+    app = create_app(api_settings(catalog_aliases, pagination_depth=10), client=opensearch.client, encoder=encoder)
+    with TestClient(app) as api:
+        pages = [
+            api.get("/search", params={"q": query, "mode": "hybrid", "from": start, "size": 4}).json()
+            for start in range(0, 48, 4)
+        ]
+        bm25 = api.get("/search", params={"q": query, "mode": "bm25", "size": 50}).json()
+        dense = api.get("/search", params={"q": query, "mode": "dense", "size": 10}).json()
+    ids = [h["id"] for page in pages for h in page["hits"]]
+    lexical = [h["id"] for h in bm25["hits"]]
+    fused = set(lexical[:10]) | {h["id"] for h in dense["hits"]}
+    assert len(ids) == len(set(ids)) and len(lexical) > len(set(lexical[:10]))  # the query reaches past the depth
+    assert set(ids[: len(fused)]) == fused
+    assert ids[len(fused) :] == [i for i in lexical if i not in fused]
+    # Every product either side found is reachable, once.
+    assert {page["total"] for page in pages} == {len(ids)} == {len(set(lexical) | fused)}
+    assert bm25["total"] == len(lexical)
 
 
 def test_the_openapi_document_states_the_limits_the_settings_enforce(api: TestClient) -> None:
