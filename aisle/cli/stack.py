@@ -13,6 +13,8 @@ import typer
 
 from aisle.cli.console import err, out, this_command
 from aisle.simulate import StoreConfig, simulate, write_store
+from kernel.data.samples import sample_home_depot
+from kernel.errors import CatalogError
 
 __all__ = ["down", "serve", "simulate_command", "up"]
 
@@ -92,6 +94,23 @@ def simulate_command(
         f"index it: aisle index build --catalog {files['catalog.jsonl']} && "
         f"aisle index users --events {files['events.jsonl']}{profiles}"
     )
+
+
+def sample_command(
+    home_depot: Annotated[Path, typer.Option(help="The Home Depot folder (products.csv.gz, judgments.csv.gz).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the sample's two files.")],
+    products: Annotated[int, typer.Option(min=100, help="Products in the sample.")] = 3_000,
+    seed: Annotated[int, typer.Option(help="Seed of the query and product draw.")] = 0,
+) -> None:
+    """Write a smaller Home Depot folder: whole queries with every product judged for them, and distractors.
+
+    Every command that takes `--home-depot DIR` (eval, rank train) reads it like the full data.
+    """
+    for name in ("products.csv.gz", "judgments.csv.gz"):
+        if not (home_depot / name).is_file():
+            raise CatalogError(f"{home_depot / name} is missing: point --home-depot at the folder holding {name}.")
+    written, queries = sample_home_depot(home_depot, out_dir, products, seed)
+    out.print(f"Home Depot sample in {out_dir}: {written:,} products, {queries:,} judged queries (seed {seed})")
 
 
 def serve(

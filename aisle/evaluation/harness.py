@@ -96,22 +96,31 @@ def _stage_available(stage: Stage, model_dir: Path) -> bool:
     return stage is not Stage.LTR or LtrRanker.beside(model_dir) is not None
 
 
+# The eval measures rankings, not this machine's load: the ranking stage's time budget (a serving
+# guard, measured in benchmarks/ranking_stage.py) would make a busy machine's figures differ run to run.
+EVAL_BUDGET_MS = 60_000.0
+
+
 def _service_for(
     stage: Stage, backend: SearchBackend, encoder: Encoder, alias: str, users: str | None, model_dir: Path
 ) -> SearchService:
     """The search service a system of `stage` searches with.
 
     `default` gets the API's own settings over `serving.json`, its ranking stage and its spelling
-    correction, exactly as `/search`; the rest fetch `DEPTH` results, and the re-ranked ones take the
+    correction, as `/search` (but for the stage's time budget); the rest fetch `DEPTH` results, and the re-ranked ones take the
     first-stage weight, depths and query correction their models were trained with. Systems without a
     second stage search the query as typed (so `bm25` stays the plain baseline).
     """
     users_index = users or "no-users"
     if stage is Stage.SERVED:
-        settings = serving_settings(QueryApiSettings(alias=alias, users_index=users_index), model_dir)
+        settings = serving_settings(
+            QueryApiSettings(alias=alias, users_index=users_index, rerank_budget_ms=EVAL_BUDGET_MS), model_dir
+        )
         spelling = spelling_corrector(settings, model_dir)
         return search_service(backend, encoder, settings, ranking_stage(settings, model_dir), spelling)
-    plain = QueryApiSettings(alias=alias, users_index=users_index, pagination_depth=DEPTH, max_size=DEPTH)
+    plain = QueryApiSettings(
+        alias=alias, users_index=users_index, pagination_depth=DEPTH, max_size=DEPTH, rerank_budget_ms=EVAL_BUDGET_MS
+    )
     if stage is Stage.NONE:
         return search_service(backend, encoder, plain)
     settings = serving_settings(plain, model_dir)

@@ -68,6 +68,9 @@ class RankingStage:
         self.cross_encoder = cross_encoder if ranker is None or ranker.uses_cross_encoder else None
         self.budget_s = budget_ms / 1000
         self.cross_encoder_depth = cross_encoder_depth
+        if self.ready:
+            # The first calls into LightGBM and ONNX Runtime allocate: pay for that now, not in a search.
+            self.rerank("warm up", [Candidate("warm-up", "warm up")], explain=True)
 
     @property
     def ready(self) -> bool:
