@@ -41,21 +41,25 @@ from encoders.ranking.vocabulary import inverse_document_frequencies
 from encoders.serving import ServingDefaults
 from indexer import IndexerSettings, IndexStore
 from kernel.catalog import read_products
-from kernel.data import JudgedQuery, Split, read_home_depot_ratings, read_sessions
+from kernel.data import JudgedQuery, Split, ndcg_at, read_home_depot_ratings, read_sessions
 from kernel.opensearch import ConnectionSettings, get_connection_settings, make_client
 from kernel.spelling import SpellingCorrector
 from query_api.schemas import Fusion, Mode, SearchRequest
 from query_api.search import SearchBackend, SearchService
+from query_api.search.fusion import minmax_fuse, rrf_fuse
 from query_api.settings import QueryApiSettings
 
 __all__ = [
+    "CalibrationJob",
     "FirstStage",
+    "FusionChoice",
     "RankerJob",
     "RankerRun",
     "RankingSource",
     "RerankerJob",
     "RerankerRun",
     "catalog_texts",
+    "choose_fusion",
     "examples",
     "gather_candidates",
     "open_first_stage",
@@ -64,6 +68,7 @@ __all__ = [
 ]
 
 Labels = Callable[[JudgedQuery], dict[str, int]]
+Ranked = list[tuple[str, float]]
 SoftLabels = Callable[[JudgedQuery], dict[str, float]]
 
 
@@ -287,6 +292,11 @@ def train_ranker(
         cache_dir=cache_dir,
         spelling=spelling,
     )
+    choice = None
+    if lexical_weight is None:
+        choice = choose_fusion(stage, dev, labels)
+        stage = replace(stage, lexical_weight=choice.lexical_weight)
+        console.print(f"first stage: lexical weight {choice.lexical_weight}, chosen on {dev.name} ({choice.measured})")
     idf = inverse_document_frequencies(catalog_texts(train, titles_only=True).values())
 
     reranker = OnnxCrossEncoder.beside(model_dir) if cross_encoder_depth else None
@@ -320,7 +330,10 @@ def train_ranker(
     if reranker is not None:
         serving["cross_encoder_depth"] = cross_encoder_depth
     # The API re-ranks what this ranker learned from: the same fusion, weight and depth.
-    ServingDefaults(serving, f"{dev.name}", {"ranker": ranker.card["dev"]}).merged(model_dir).save(model_dir)
+    measured: dict[str, Any] = {"ranker": ranker.card["dev"]}
+    if choice is not None:
+        measured["fusion_sweep"] = choice.measured
+    ServingDefaults(serving, f"{dev.name}", measured).merged(model_dir).save(model_dir)
     return RankerRun(ranker, folder)
 
 
@@ -374,6 +387,55 @@ def train_reranker(
     if stage.spelling is not None:
         stage.spelling.save(model_dir)
     return RerankerRun(card, folder)
+
+
+SWEPT_WEIGHTS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+@dataclass(frozen=True)
+class FusionChoice:
+    """The first-stage fusion chosen on dev, and every setting's dev nDCG@10 (the fused order, no ranker)."""
+
+    lexical_weight: float
+    measured: dict[str, float]
+    chosen_on: str
+
+
+def choose_fusion(stage: FirstStage, dev: EvalSet, labels: Labels) -> FusionChoice:
+    """The min-max BM25 weight whose fused order has the best dev nDCG@10 (RRF is measured beside it).
+
+    Each dev search's BM25 and k-NN lists are fetched once (all of both, fused at an even weight), and
+    every weight re-fuses them as the API would; ties go to the weight nearer the API's default.
+    """
+    union = 2 * stage.service.settings.pagination_depth
+    key = f"{stage.alias}-{dev.name}-union{union}{stage.spelled}.json"
+    found = _cached(
+        stage.cache_dir / key if stage.cache_dir else None,
+        lambda: gather_candidates(
+            stage.service, dev.queries, union, 0.5, stage.personalized, stage.console, "dev (fusion sweep)"
+        ),
+    )
+
+    def mean_ndcg(fuse: Callable[[Ranked, Ranked], list[Any]]) -> float:
+        values = []
+        for query in dev.queries:
+            candidates = found[query.query_id]
+            lexical = sorted((c for c in candidates if c.lexical_rank), key=lambda c: c.lexical_rank or 0)
+            semantic = sorted((c for c in candidates if c.semantic_rank), key=lambda c: c.semantic_rank or 0)
+            fused = fuse(
+                [(c.id, c.lexical_score or 0.0) for c in lexical], [(c.id, c.semantic_score or 0.0) for c in semantic]
+            )
+            values.append(ndcg_at([f.id for f in fused], labels(query)))
+        return round(float(np.mean(values)), 4) if values else 0.0
+
+    def minmax_at(weight: float) -> Callable[[Ranked, Ranked], list[Any]]:
+        return lambda lexical, semantic: minmax_fuse(lexical, semantic, weight, 1 - weight)
+
+    measured = {f"minmax@{w}": mean_ndcg(minmax_at(w)) for w in SWEPT_WEIGHTS}
+    measured["rrf@60"] = mean_ndcg(lambda lexical, semantic: rrf_fuse(lexical, semantic, 60))
+    default = QueryApiSettings.model_fields["lexical_weight"].default
+    best = max(SWEPT_WEIGHTS, key=lambda w: (measured[f"minmax@{w}"], -abs(w - default)))
+    return FusionChoice(best, measured, dev.name)
 
 
 @dataclass
@@ -488,3 +550,34 @@ class RerankerJob(RankingSource, CrossEncoderArgs):
         )
         self.to_json(trained.folder / "cross_encoder_args.json")
         return trained
+
+
+@dataclass
+class CalibrationJob(RankingSource):
+    """Settings of `aisle rank calibrate`: the data whose dev split chooses the first stage's fusion."""
+
+    def run(self, console: Console) -> FusionChoice:
+        """Choose the fusion on dev and write it into the model's `serving.json`.
+
+        Raises:
+            TrainingDataError: no model or data, or a weight given (calibration is what chooses it).
+        """
+        if self.lexical_weight is not None:
+            raise TrainingDataError("Calibration chooses the lexical weight: leave --lexical-weight out.")
+        model, train, dev = self.checked()
+        stage = open_first_stage(
+            train,
+            model,
+            get_connection_settings(),
+            depth=self.depth,
+            lexical_weight=None,
+            console=console,
+            cache_dir=self.cache_dir,
+            spelling=self.spelling,
+        )
+        choice = choose_fusion(stage, dev, self.grades())
+        settings = {"default_fusion": "minmax", "lexical_weight": choice.lexical_weight}
+        ServingDefaults(settings, choice.chosen_on, {"fusion_sweep": choice.measured}).merged(model).save(model)
+        if stage.spelling is not None:
+            stage.spelling.save(model)
+        return choice

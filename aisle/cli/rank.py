@@ -6,7 +6,7 @@ import typer
 
 from aisle.cli.console import err, out
 from aisle.cli.options import command_from_dataclass
-from aisle.ranking import RankerJob, RerankerJob
+from aisle.ranking import CalibrationJob, RankerJob, RerankerJob
 
 __all__ = ["app"]
 
@@ -38,6 +38,20 @@ def _cross_encoder(job: RerankerJob) -> None:
     )
 
 
+def _calibrate(job: CalibrationJob) -> None:
+    choice = job.run(err)
+    swept = ", ".join(f"{k} {v:.4f}" for k, v in choice.measured.items())
+    out.print(f"lexical weight {choice.lexical_weight} chosen on {choice.chosen_on} (dev nDCG@10: {swept})")
+    out.print(f"written to {job.model / 'serving.json' if job.model else 'serving.json'}; the API reads it there")
+
+
+app.command("calibrate")(
+    command_from_dataclass(
+        CalibrationJob,
+        _calibrate,
+        "Choose the first stage's BM25 weight on the dev searches and write it beside the model (serving.json).",
+    )
+)
 app.command("train")(
     command_from_dataclass(
         RankerJob,

@@ -107,9 +107,9 @@ def _service_for(
     """The search service a system of `stage` searches with.
 
     `default` gets the API's own settings over `serving.json`, its ranking stage and its spelling
-    correction, as `/search` (but for the stage's time budget); the rest fetch `DEPTH` results, and the re-ranked ones take the
-    first-stage weight, depths and query correction their models were trained with. Systems without a
-    second stage search the query as typed (so `bm25` stays the plain baseline).
+    correction, as `/search` (but for the stage's time budget); the rest fetch `DEPTH` results, and the
+    re-ranked ones take the first-stage weight, depths and query correction their models were trained with.
+    Systems without a second stage search the query as typed (so `bm25` stays the plain baseline).
     """
     users_index = users or "no-users"
     if stage is Stage.SERVED:

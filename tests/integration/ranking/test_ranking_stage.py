@@ -58,6 +58,10 @@ def test_training_writes_the_ranker_its_arguments_and_the_serving_defaults(train
     assert ranker.card["dev"]["ndcg@10_reranked"] is not None
     serving = json.loads((model / "serving.json").read_text())
     assert serving["settings"]["rerank_depth"] == 50 and serving["chosen_on"].endswith("-dev")
+    # The first stage's weight is the one whose fused order did best on dev.
+    swept = serving["measured"]["fusion_sweep"]
+    best = max(v for k, v in swept.items() if k.startswith("minmax@"))
+    assert swept[f"minmax@{serving['settings']['lexical_weight']}"] == best and "rrf@60" in swept
     args = json.loads((model / "ranker" / "ranker_args.json").read_text())
     assert args["store"] and args["rounds"] == 60
     assert set(run.rankings) == {"bm25", "ltr", "default"}
