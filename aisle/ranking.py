@@ -182,15 +182,17 @@ def open_first_stage(
     console: Console,
     cache_dir: Path | None,
     spelling: bool = True,
+    index: tuple[str, str | None] | None = None,
 ) -> FirstStage:
     """Index `train`'s catalog with the model in `model_dir` (reused when current) and open the API's first stage.
 
     With `spelling`, queries are corrected toward the catalog's words as the API will correct them
-    (the corrector is saved beside the model by the training that uses it).
+    (the corrector is saved beside the model by the training that uses it). `index` names the
+    (products, users) aliases to search when the catalog is indexed already (`aisle up`'s own).
     """
     client = make_client(engine)
     encoder = load_encoder(EncoderSettings(model_dir=model_dir))
-    alias, users = index_eval_set(
+    alias, users = index or index_eval_set(
         IndexStore(client, IndexerSettings()), train, encoder, IndexerSettings(), console, False
     )
     settings = QueryApiSettings(alias=alias, users_index=users or "no-users", pagination_depth=max(depth, 50))
@@ -205,6 +207,7 @@ def open_first_stage(
         train.events is not None,
         console,
         cache_dir,
+        corrector,
     )
 
 
@@ -273,12 +276,14 @@ def train_ranker(
     cache_dir: Path | None = None,
     cross_encoder_depth: int = 0,
     spelling: bool = True,
+    index: tuple[str, str | None] | None = None,
 ) -> RankerRun:
     """Train the ranker on `train`'s searches (stopped on `dev`'s) and save it in `<model_dir>/ranker`.
 
     With `cache_dir`, the candidates gathered for each split are kept there (named after the index, the
     depth and the weight) and read back by the next run. With `cross_encoder_depth`, the cross-encoder
-    exported beside the model scores each search's top candidates, and its score is a feature.
+    exported beside the model scores each search's top candidates, and its score is a feature. With
+    `index`, the (products, users) aliases already built on `train`'s catalog are searched.
     """
     console = console or Console(stderr=True)
     args = args or LtrArgs()
@@ -291,6 +296,7 @@ def train_ranker(
         console=console,
         cache_dir=cache_dir,
         spelling=spelling,
+        index=index,
     )
     choice = None
     if lexical_weight is None:

@@ -62,6 +62,8 @@ def test_training_writes_the_ranker_its_arguments_and_the_serving_defaults(train
     swept = serving["measured"]["fusion_sweep"]
     best = max(v for k, v in swept.items() if k.startswith("minmax@"))
     assert swept[f"minmax@{serving['settings']['lexical_weight']}"] == best and "rrf@60" in swept
+    # The API corrects queries as the ranker's training did.
+    assert (model / "spelling.json").is_file()
     args = json.loads((model / "ranker" / "ranker_args.json").read_text())
     assert args["store"] and args["rounds"] == 60
     assert set(run.rankings) == {"bm25", "ltr", "default"}
