@@ -14,17 +14,21 @@ from rich.console import Console
 
 from aisle.engine import EngineSettings, ManagedNode
 from aisle.engine.node import free_port
+from aisle.evaluation.datasets import simulated_set
 from aisle.quickstart.api_process import api_is_ready, is_api_process, start_api, stop_api
 from aisle.quickstart.settings import StackSettings
 from aisle.quickstart.state import StackState
+from aisle.ranking import RankerJob, train_ranker
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import BASE_MODEL_ID, EncoderSettings, base_model_dir, export_model, get_encoder_settings, load_encoder
 from encoders.fine_tune import fine_tune
+from encoders.ranking import LtrRanker
 from encoders.text import ProductTextTemplate
 from encoders.training_args import TrainingArgs
 from indexer import BuildReport, IndexerSettings, IndexStore, UsersReport, get_indexer_settings
 from indexer.ensure import ensure_products, ensure_users
 from kernel.catalog import CatalogFormat
+from kernel.data import Split
 from kernel.digest import file_digest
 from kernel.opensearch import ConnectionSettings, make_client, resolve_url
 from query_api import QueryApiSettings
@@ -128,6 +132,13 @@ def bring_up(
     _step(report, console, "index the catalog", products)
     if events is not None:
         _step(report, console, "index the shoppers' profiles", lambda: _users(report, store, indexer, events))
+    if report.simulated:
+        _step(
+            report,
+            console,
+            "train the ranking stage on the store's search log",
+            lambda: _ranker(state, report, store_dir, indexer, console),
+        )
     _step(report, console, "start the search API", lambda: _api(state, settings, report, indexer))
     return report
 
@@ -218,6 +229,39 @@ def _users(report: StackReport, store: IndexStore, indexer: IndexerSettings, eve
     )
 
 
+def _ranker(state: StackState, report: StackReport, store_dir: Path, indexer: IndexerSettings, console: Console) -> str:
+    """The learned ranker beside the served model, trained on the store's sessions (purchased > clicked > shown)."""
+    assert report.model_dir is not None
+    inputs = {
+        "model": file_digest(report.model_dir / "aisle-encoder.json"),
+        "log": file_digest(store_dir / "sessions.jsonl") + file_digest(store_dir / "qrels.txt"),
+        "products": report.indices.get("products"),
+    }
+    if state.matches("ranker", inputs) and LtrRanker.beside(report.model_dir) is not None:
+        return CURRENT
+    run = train_ranker(
+        simulated_set(store_dir, Split.TRAIN),
+        simulated_set(store_dir, Split.DEV),
+        report.model_dir,
+        ConnectionSettings(url=report.opensearch_url),
+        labels=RankerJob(store=store_dir).grades(),
+        console=console,
+        index=(indexer.alias, indexer.users_index),
+    )
+    state.record("ranker", inputs, folder=str(run.folder))
+    dev = run.ranker.card["dev"]
+    return (
+        f"{run.ranker.card['train']['searches']:,} searches; dev nDCG@10 of the candidates "
+        f"{dev['ndcg@10_fused_order']} fused → {dev['ndcg@10_reranked']} re-ranked (SIMULATED)"
+    )
+
+
+def _model_files_digest(model_dir: Path | None) -> str:
+    """A digest of what the API loads beside the encoder (ranker, serving defaults, spelling)."""
+    found = [model_dir / name for name in ("ranker/ranker.txt", "serving.json", "spelling.json")] if model_dir else []
+    return "".join(file_digest(path) for path in found if path.is_file())
+
+
 def _served_settings_digest() -> str:
     """A digest of every setting the API process reads (`AISLE_API_*`, `_ENCODER_*`, `_OPENSEARCH_*`, `.env`).
 
@@ -242,6 +286,7 @@ def _api(state: StackState, settings: StackSettings, report: StackReport, indexe
         "settings": _served_settings_digest(),
         "opensearch": report.opensearch_url,
         "model": str(report.model_dir),
+        "beside_model": _model_files_digest(report.model_dir),
         "host": settings.api_host,
         "port": port,
         "alias": indexer.alias,

@@ -27,6 +27,7 @@ STEPS = [
     "train the user tower on the store's searches and purchase histories",
     "index the catalog",
     "index the shoppers' profiles",
+    "train the ranking stage on the store's search log",
     "start the search API",
 ]
 
@@ -52,6 +53,8 @@ def test_first_run_builds_every_step_and_serves_personalized_search(stack: Stack
     body = answer.json()
     assert body["hits"] and body["personalization"]["applied"] is True
     assert body["personalization"]["history_size"] > 0
+    # The ranker trained on the store's log re-ranks the served page.
+    assert body["ranking"]["applied"] is True and body["ranking"]["model"].startswith("ltr-simulated")
 
 
 def test_rerun_skips_every_current_step_and_keeps_the_api(stack: Stack) -> None:
