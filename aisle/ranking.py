@@ -27,7 +27,7 @@ from aisle.evaluation.harness import index_eval_set, search_service
 from encoders import EncoderSettings, load_encoder
 from encoders.arguments import ReplayableArgs
 from encoders.errors import TrainingDataError
-from encoders.ranking import Candidate, LtrArgs, LtrRanker, QueryContext, RankingExample, features, train_ltr
+from encoders.ranking import Candidate, LtrArgs, LtrRanker, QueryContext, RankingExample, Taste, features, train_ltr
 from encoders.ranking.cross_encoder import CROSS_ENCODER_DIR, OnnxCrossEncoder, candidate_text
 from encoders.ranking.cross_encoder_training import (
     CrossEncoderArgs,
@@ -119,13 +119,18 @@ def gather_candidates(
 
 
 def examples(
-    queries: Sequence[JudgedQuery], candidates: dict[str, list[Candidate]], labels: Labels, idf: dict[str, float]
+    queries: Sequence[JudgedQuery],
+    candidates: dict[str, list[Candidate]],
+    labels: Labels,
+    idf: dict[str, float],
+    tastes: dict[str, Taste | None] | None = None,
 ) -> list[RankingExample]:
-    """Each query's candidates as feature rows, labelled by `labels`."""
+    """Each query's candidates as feature rows, labelled by `labels` (with the shopper's taste, if known)."""
     made, rarest = [], max(idf.values(), default=1.0)
     for query in queries:
         found, grades = candidates[query.query_id], labels(query)
-        rows = features(QueryContext(query.text, idf=idf, rarest=rarest), found)
+        taste = (tastes or {}).get(query.query_id)
+        rows = features(QueryContext(query.text, taste, idf, rarest), found)
         made.append(RankingExample(query.query_id, rows, np.array([grades.get(c.id, 0) for c in found], np.int64)))
     return made
 
@@ -170,6 +175,12 @@ class FirstStage:
                 self.service, searches.queries, self.depth, self.lexical_weight, self.personalized, self.console, what
             ),
         )
+
+    def tastes(self, searches: EvalSet) -> dict[str, Taste | None]:
+        """Each personalized search's shopper taste, as the API reads it (empty for anonymous searches)."""
+        if not self.personalized:
+            return {}
+        return {q.query_id: self.service.shopper_taste(q.user_id) for q in searches.queries if q.user_id}
 
 
 def open_first_stage(
@@ -316,7 +327,7 @@ def train_ranker(
         found = stage.candidates(searches, what)
         if reranker is not None:
             found = _cross_encoded(reranker, searches, found, cross_encoder_depth, stage, what)
-        return examples(searches.queries, found, labels, idf)
+        return examples(searches.queries, found, labels, idf, stage.tastes(searches))
 
     about = _about(train, stage)
     ranker = train_ltr(gather(train, "training"), gather(dev, "dev"), args, about)

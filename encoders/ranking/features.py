@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import re
+import statistics
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -89,6 +91,20 @@ class Taste:
     brands: Mapping[str, float] = field(default_factory=dict)
     categories: Mapping[str, float] = field(default_factory=dict)
     median_price: float | None = None
+
+    @classmethod
+    def from_products(cls, products: Sequence[Mapping[str, object]]) -> Taste | None:
+        """The taste of a history of products (their `brand`, `category_path`, `price`); None for none."""
+        if not products:
+            return None
+        brands = Counter(str(p["brand"]) for p in products if p.get("brand"))
+        categories = Counter(c for p in products if (c := _level2(str(p.get("category_path") or ""))))
+        prices = sorted(float(str(p["price"])) for p in products if p.get("price") is not None)
+        return cls(
+            {b: n / len(products) for b, n in brands.items()},
+            {c: n / len(products) for c, n in categories.items()},
+            statistics.median(prices) if prices else None,
+        )
 
 
 @dataclass(frozen=True)

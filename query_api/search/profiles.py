@@ -22,6 +22,7 @@ class UserProfile:
     vector: npt.NDArray[np.float32] | None
     history_size: int
     demographics: dict[str, str] = field(default_factory=dict)
+    history: tuple[str, ...] = ()  # the product ids of the recent history kept in the users index
 
 
 class ProfileCache:
@@ -58,6 +59,7 @@ class ProfileCache:
                 np.asarray(vector, dtype=np.float32) if vector else None,
                 len(source.get("history") or []),
                 {str(k): str(v) for k, v in (source.get("demographics") or {}).items()},
+                tuple(str(h["product_id"]) for h in source.get("history") or [] if h.get("product_id")),
             )
         with self._lock:
             self._cache[user_id] = profile

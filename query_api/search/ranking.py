@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from encoders.ranking import FEATURES, Candidate, LtrRanker, features
+from encoders.ranking import FEATURES, Candidate, LtrRanker, Taste, features
 from encoders.ranking.cross_encoder import OnnxCrossEncoder, candidate_text
 from query_api.schemas import RankingOutcome
 
@@ -83,8 +83,13 @@ class RankingStage:
         names = [str(m.card.get("name")) for m in (self.cross_encoder, self.ranker) if m is not None]
         return " + ".join(names) or None
 
-    def rerank(self, text: str, candidates: Sequence[Candidate], explain: bool = False) -> Reranked:
-        """The candidates' order by the models' scores, or their own order when they cannot give one in time."""
+    def rerank(
+        self, text: str, candidates: Sequence[Candidate], explain: bool = False, taste: Taste | None = None
+    ) -> Reranked:
+        """The candidates' order by the models' scores, or their own order when they cannot give one in time.
+
+        `taste` is the shopper's history (None: anonymous or no history), for the affinity features.
+        """
         fused_order = [c.id for c in candidates]
         if not self.ready:
             return Reranked(fused_order, RankingOutcome.NOT_LOADED, "no ranker is loaded")
@@ -94,7 +99,7 @@ class RankingStage:
         try:
             scored, ce_scores = self._cross_encode(text, candidates)
             if self.ranker is not None:
-                rows = features(self.ranker.context(text), scored)
+                rows = features(self.ranker.context(text, taste), scored)
                 scores = self.ranker.score(rows)
                 contributions = self.ranker.contributions(rows) if explain else None
             else:

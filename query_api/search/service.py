@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from cachetools import LRUCache
 
 from encoders import Encoder
-from encoders.ranking import Candidate
+from encoders.ranking import Candidate, Taste
 from kernel.documents.products import category_label
 from kernel.spelling import SpellingCorrector
 from query_api.errors import InvalidParameterError, QueryTooLongError
@@ -101,6 +103,8 @@ class SearchService:
         self._backend = backend
         self._encoder = encoder
         self._profiles = profiles
+        self._tastes: LRUCache[tuple[str, ...], Taste | None] = LRUCache(maxsize=max(settings.user_cache_size, 1))
+        self._taste_lock = threading.Lock()
         self._settings = settings
         self.ranking = ranking or RankingStage(None, settings.rerank_budget_ms)
         self.fuse_in_opensearch: bool | None = None
@@ -363,7 +367,8 @@ class SearchService:
         if rerank:
             depth = min(request.rerank_depth or self._settings.rerank_depth, len(fused))
             candidates, docs = self._candidates(plan, fused[:depth], lexical, semantic, filters)
-            reranked = self.ranking.rerank(request.q, candidates, explain=request.explain)
+            taste = self.shopper_taste(request.user_id) if plan.personalization.applied else None
+            reranked = self.ranking.rerank(request.q, candidates, explain=request.explain, taste=taste)
             order = reranked.order + order[depth:]
             ranking = Ranking(
                 applied=reranked.applied,
@@ -401,6 +406,23 @@ class SearchService:
                     for i, e in explained.items()
                 }
         return EngineResult(hits, total, raw_aggs), explained, ranking
+
+    def shopper_taste(self, user_id: str | None) -> Taste | None:
+        """The brands, categories and prices of the shopper's recent purchases (None: unknown or none).
+
+        Read from the products of the history the users index keeps, at most once per profile lifetime.
+        """
+        profile = self._profiles.get(user_id) if user_id else None
+        if profile is None or not profile.history:
+            return None
+        with self._taste_lock:
+            if profile.history in self._tastes:
+                return self._tastes[profile.history]
+        products = self._backend.search(self._settings.alias, dsl.by_ids(list(profile.history))).hits
+        taste = Taste.from_products([h.source for h in products])
+        with self._taste_lock:
+            self._tastes[profile.history] = taste
+        return taste
 
     def _max_per_brand(self, request: SearchRequest) -> int:
         return self._settings.max_per_brand if request.max_per_brand is None else request.max_per_brand

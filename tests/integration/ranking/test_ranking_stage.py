@@ -12,11 +12,13 @@ from typer.testing import CliRunner
 
 from aisle.cli import app
 from aisle.evaluation import EvalRun, evaluate, simulated_set
+from aisle.evaluation.harness import search_service
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import EncoderSettings, load_encoder
 from encoders.ranking import LtrRanker
 from kernel.opensearch import ConnectionSettings
 from query_api import create_app
+from query_api.search import SearchBackend
 from query_api.search.ranking import RankingStage
 from query_api.settings import QueryApiSettings
 from tests.support.engine import TestEngine
@@ -112,6 +114,28 @@ def test_explanations_add_up_and_opting_out_serves_the_fused_order(
             "ms": 0.0,
         }
         assert plain["hits"] and "ranker_score" not in (plain["hits"][0].get("explanation") or {})
+
+
+def test_a_shoppers_taste_comes_from_the_products_of_their_history(
+    opensearch: TestEngine, trained: tuple[Path, Path, EvalRun]
+) -> None:
+    model, store, run = trained
+    alias = run.indices["finetuned"]
+    encoder = load_encoder(EncoderSettings(model_dir=model))
+    settings = QueryApiSettings(alias=alias, users_index=f"{alias}-users")
+    shopper = next(q.user_id for q in run.eval_set.queries if q.user_id)
+    bought = {
+        e["product_id"]
+        for e in map(json.loads, (store / "events.jsonl").read_text().splitlines())
+        if e["user_id"] == shopper
+    }
+    brands = {
+        p["brand"] for p in map(json.loads, (store / "catalog.jsonl").read_text().splitlines()) if p["id"] in bought
+    }
+    service = search_service(SearchBackend(opensearch.client), encoder, settings)
+    taste = service.shopper_taste(shopper)
+    assert taste is not None and set(taste.brands) <= brands and 0 < sum(taste.brands.values()) <= 1
+    assert service.shopper_taste("nobody-at-all") is None
 
 
 def test_a_failing_ranker_serves_the_fused_order_not_an_error(

@@ -110,3 +110,18 @@ def test_each_feature_lands_in_its_own_column() -> None:
     assert row["category_affinity"] == 0.25 and other["category_affinity"] == 0.0
     assert row["price_distance"] == 0.0 and other["price_distance"] > 2
     assert row["title_tokens"] == 3 and row["query_tokens"] == 3
+
+
+def test_a_history_becomes_shares_of_brands_and_categories_and_a_median_price() -> None:
+    bought = [
+        {"brand": "Ryobi", "category_path": "Tools > Power Tools > Drills", "price": 99.0},
+        {"brand": "Ryobi", "category_path": "Tools > Power Tools > Saws", "price": 149.0},
+        {"brand": "Behr", "category_path": "Paint > Interior Paint", "price": 30.0},
+        {"category_path": None, "price": None},
+    ]
+    taste = Taste.from_products(bought)
+    assert taste is not None
+    assert taste.brands == {"Ryobi": 0.5, "Behr": 0.25}
+    assert taste.categories == {"Tools > Power Tools": 0.5, "Paint > Interior Paint": 0.25}
+    assert taste.median_price == 99.0
+    assert Taste.from_products([]) is None
