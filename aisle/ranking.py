@@ -13,6 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import statistics
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -47,6 +49,7 @@ from kernel.spelling import SpellingCorrector
 from query_api.schemas import Fusion, Mode, SearchRequest
 from query_api.search import SearchBackend, SearchService
 from query_api.search.fusion import minmax_fuse, rrf_fuse
+from query_api.search.ranking import RankingStage
 from query_api.settings import QueryApiSettings
 
 __all__ = [
@@ -350,8 +353,35 @@ def train_ranker(
     measured: dict[str, Any] = {"ranker": ranker.card["dev"]}
     if choice is not None:
         measured["fusion_sweep"] = choice.measured
+    cost = _stage_ms(ranker, reranker, cross_encoder_depth, stage.candidates(dev, "dev"), dev)
+    measured["stage_ms_median"] = cost
+    budget = QueryApiSettings.model_fields["rerank_budget_ms"].default
+    if cost > budget:
+        console.print(
+            f"[yellow]this ranking stage takes {cost:.1f} ms per search (median of dev searches), over the API's "
+            f"{budget:.0f} ms budget: /search will serve the fused order. Raise AISLE_API_RERANK_BUDGET_MS or "
+            "train with a smaller --cross-encoder-depth.[/yellow]"
+        )
     ServingDefaults(serving, f"{dev.name}", measured).merged(model_dir).save(model_dir)
     return RankerRun(ranker, folder)
+
+
+def _stage_ms(
+    ranker: LtrRanker,
+    reranker: OnnxCrossEncoder | None,
+    cross_encoder_depth: int,
+    found: dict[str, list[Candidate]],
+    dev: EvalSet,
+    searches: int = 100,
+) -> float:
+    """Median wall time of the API's ranking stage with these models over dev searches (after a warm-up)."""
+    stage = RankingStage(ranker, float("inf"), reranker, cross_encoder_depth)
+    took = []
+    for query in dev.queries[:searches]:
+        started = time.perf_counter()
+        stage.rerank(query.text, found[query.query_id])
+        took.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(took), 2) if took else 0.0
 
 
 def train_reranker(

@@ -96,8 +96,9 @@ def _stage_available(stage: Stage, model_dir: Path) -> bool:
     return stage is not Stage.LTR or LtrRanker.beside(model_dir) is not None
 
 
-# The eval measures rankings, not this machine's load: the ranking stage's time budget (a serving
-# guard, measured in benchmarks/ranking_stage.py) would make a busy machine's figures differ run to run.
+# The re-ranked systems measure rankings, not this machine's load: the ranking stage's time budget (a
+# serving guard, measured in benchmarks/ranking_stage.py) would make a busy machine's figures differ
+# run to run. `default` keeps the API's budget: it is what `/search` serves, fallbacks included.
 EVAL_BUDGET_MS = 60_000.0
 
 
@@ -107,15 +108,13 @@ def _service_for(
     """The search service a system of `stage` searches with.
 
     `default` gets the API's own settings over `serving.json`, its ranking stage and its spelling
-    correction, as `/search` (but for the stage's time budget); the rest fetch `DEPTH` results, and the
+    correction, exactly as `/search` (its time budget included); the rest fetch `DEPTH` results, and the
     re-ranked ones take the first-stage weight, depths and query correction their models were trained with.
     Systems without a second stage search the query as typed (so `bm25` stays the plain baseline).
     """
     users_index = users or "no-users"
     if stage is Stage.SERVED:
-        settings = serving_settings(
-            QueryApiSettings(alias=alias, users_index=users_index, rerank_budget_ms=EVAL_BUDGET_MS), model_dir
-        )
+        settings = serving_settings(QueryApiSettings(alias=alias, users_index=users_index), model_dir)
         spelling = spelling_corrector(settings, model_dir)
         return search_service(backend, encoder, settings, ranking_stage(settings, model_dir), spelling)
     plain = QueryApiSettings(
