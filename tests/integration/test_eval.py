@@ -32,7 +32,15 @@ def test_every_system_is_scored_through_the_api_code(
     eval_set = simulated_set(store)
     run = evaluate(eval_set, ConnectionSettings(url=opensearch.url), base_model=base_model)
     # No ranker or cross-encoder is trained beside the base model: those systems are left out.
-    assert set(run.rankings) == {"bm25", "dense-base", "hybrid-minmax", "hybrid-rrf", "personalized", "default"}
+    assert set(run.rankings) == {
+        "bm25",
+        "dense-base",
+        "hybrid-minmax",
+        "hybrid-rrf",
+        "personalized",
+        "default",
+        "default-diverse",
+    }
     results = score(run, resamples=200)
     for name, system in results["systems"].items():
         for metric, value in system["metrics"].items():

@@ -37,6 +37,10 @@ def stack(opensearch: TestEngine, tmp_path_factory: pytest.TempPathFactory) -> I
         # The stack's indices get names of their own so that other tests' aliases are untouched.
         env.setenv("AISLE_INDEXER_ALIAS", alias)
         env.setenv("AISLE_INDEXER_USERS_INDEX", users)
+        # The API it starts re-ranks with the ranker trained on the store: a generous budget keeps the pages
+        # these tests compare from falling back to the fused order on a loaded machine (tests/unit/ranking
+        # cover the fallback).
+        env.setenv("AISLE_API_RERANK_BUDGET_MS", "2000")
         get_indexer_settings.cache_clear()
         try:
             report = bring_up(settings, engine, Console(quiet=True))
