@@ -20,9 +20,17 @@ from encoders.errors import ModelNotFoundError
 
 if TYPE_CHECKING:
     import onnxruntime as ort
-    from tokenizers import Encoding
+    from tokenizers import Encoding, Tokenizer
 
-__all__ = ["OnnxTextEncoder", "TextEncoder", "TorchTextEncoder", "mean_pool_normalize"]
+__all__ = [
+    "OnnxTextEncoder",
+    "TextEncoder",
+    "TorchTextEncoder",
+    "load_tokenizer",
+    "mean_pool_normalize",
+    "onnx_feeds",
+    "onnx_session",
+]
 
 Vectors = npt.NDArray[np.float32]
 
@@ -106,16 +114,10 @@ class OnnxTextEncoder:
         threads: int = 0,
         spin: bool = False,
     ) -> None:
-        from tokenizers import Tokenizer
-
         for path in (onnx_path, tokenizer_path):
             if not path.is_file():
                 raise ModelNotFoundError(f"{path} is missing; export the model with `aisle encoders export`.")
-        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        # Saved tokenizers may pad every text to a fixed length (128 here): pad to the batch's
-        # longest instead, which for ~20-token titles is several times less work.
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=max_seq_length)
+        self._tokenizer = load_tokenizer(tokenizer_path, max_seq_length)
         self._onnx_path = onnx_path
         self._spin = spin
         self._session = self._new_session(threads)
@@ -128,16 +130,7 @@ class OnnxTextEncoder:
         self._side_by_side_lock = threading.Lock()
 
     def _new_session(self, threads: int) -> ort.InferenceSession:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        # Busy-waiting threads take the cores OpenSearch needs when both share a machine: off, the
-        # Home Depot load ran 9% faster end to end (benchmarks/index_throughput.py).
-        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if self._spin else "0")
-        # One query at a time in the API: parallel inter-op scheduling only adds overhead there.
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        return ort.InferenceSession(str(self._onnx_path), options, providers=["CPUExecutionProvider"])
+        return onnx_session(self._onnx_path, threads, self._spin)
 
     @property
     def dimension(self) -> int:
@@ -174,16 +167,47 @@ class OnnxTextEncoder:
             return self._side_by_side
 
     def _run(self, session: ort.InferenceSession, encodings: list[Encoding]) -> Vectors:
-        width = max(len(e.ids) for e in encodings)
-        for encoding in encodings:
-            encoding.pad(width)
-        feeds = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-        }
+        feeds = onnx_feeds(encodings)
         (hidden,) = session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})
         return mean_pool_normalize(hidden, feeds["attention_mask"])
+
+
+def load_tokenizer(path: Path, max_length: int) -> Tokenizer:
+    """A `tokenizer.json` that truncates to `max_length` tokens and pads only to a batch's longest text."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    # Saved tokenizers may pad every text to a fixed length (128 here): pad to the batch's
+    # longest instead, which for ~20-token titles is several times less work.
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(max_length=max_length)
+    return tokenizer
+
+
+def onnx_session(path: Path, threads: int, spin: bool = False) -> ort.InferenceSession:
+    """An ONNX Runtime CPU session of the model at `path` (`threads` 0: one per core)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    # Busy-waiting threads take the cores OpenSearch needs when both share a machine: off, the
+    # Home Depot load ran 9% faster end to end (benchmarks/index_throughput.py).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+    # One query at a time in the API: parallel inter-op scheduling only adds overhead there.
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def onnx_feeds(encodings: list[Encoding]) -> dict[str, npt.NDArray[np.int64]]:
+    """A transformer's inputs for a batch of encodings, each padded to the longest."""
+    width = max(len(e.ids) for e in encodings)
+    for encoding in encodings:
+        encoding.pad(width)
+    return {
+        "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+        "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+        "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+    }
 
 
 def _usable_cores() -> int:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from encoders.backends import load_tokenizer, onnx_feeds, onnx_session
 from encoders.errors import ModelNotFoundError
 
 __all__ = ["CROSS_ENCODER_CARD", "CROSS_ENCODER_DIR", "OnnxCrossEncoder", "candidate_text"]
@@ -42,9 +43,6 @@ class OnnxCrossEncoder:
     """
 
     def __init__(self, folder: Path, int8: bool = True, max_length: int = 64, threads: int = 0) -> None:
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
-
         onnx_file = folder / (ONNX_INT8 if int8 else ONNX_FP32)
         for path in (onnx_file, folder / "tokenizer.json", folder / CROSS_ENCODER_CARD):
             if not path.is_file():
@@ -52,13 +50,8 @@ class OnnxCrossEncoder:
                     f"{path} is missing: export the cross-encoder with `aisle rank cross-encoder`."
                 )
         self.card: dict[str, Any] = json.loads((folder / CROSS_ENCODER_CARD).read_text())
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(max_length=max_length)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        self._tokenizer = load_tokenizer(folder / "tokenizer.json", max_length)
+        self._session = onnx_session(onnx_file, threads)
         self._inputs = {i.name for i in self._session.get_inputs()}
 
     @classmethod
@@ -72,15 +65,7 @@ class OnnxCrossEncoder:
         """One relevance score (a logit: higher is more relevant) per text, for `query`."""
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        encodings = self._tokenizer.encode_batch([(query, text) for text in texts])
-        width = max(len(e.ids) for e in encodings)
-        for encoding in encodings:
-            encoding.pad(width)
-        feeds = {
-            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
-        }
+        feeds = onnx_feeds(self._tokenizer.encode_batch([(query, text) for text in texts]))
         (logits,) = self._session.run(None, {k: v for k, v in feeds.items() if k in self._inputs})
         scores: npt.NDArray[np.float32] = np.asarray(logits, dtype=np.float32).reshape(len(texts), -1)[:, 0]
         return scores

@@ -76,6 +76,7 @@ class _Plan:
     personalization: Personalization
     vector: Vector | None
     plain_vector: Vector | None
+    history: tuple[str, ...] = ()  # the shopper's recent product ids, when personalization applies
 
 
 class SearchService:
@@ -279,6 +280,7 @@ class SearchService:
             personalization=personalization,
             vector=vector,
             plain_vector=plain,
+            history=profile.history if applied and profile is not None else (),
         )
 
     def _page(
@@ -367,7 +369,7 @@ class SearchService:
         if rerank:
             depth = min(request.rerank_depth or self._settings.rerank_depth, len(fused))
             candidates, docs = self._candidates(plan, fused[:depth], lexical, semantic, filters)
-            taste = self.shopper_taste(request.user_id) if plan.personalization.applied else None
+            taste = self._taste(plan.history)
             reranked = self.ranking.rerank(request.q, candidates, explain=request.explain, taste=taste)
             order = reranked.order + order[depth:]
             ranking = Ranking(
@@ -381,9 +383,7 @@ class SearchService:
         if self._max_per_brand(request):
             order = self._spread_brands(request, order, docs)
         page_ids = order[request.from_ : request.from_ + request.size]
-        missing = [i for i in page_ids if i not in docs]
-        if missing:
-            docs |= {h.id: h for h in self._backend.search(alias, dsl.by_ids(missing)).hits}
+        self._read_products(page_ids, docs)
         scores = reranked.scores if reranked is not None and reranked.applied else {}
         hits = [replace(docs[i], score=scores.get(i, by_fused[i].score)) for i in page_ids if i in docs]
         hits += self._past_the_fused(request, order, filters)
@@ -413,16 +413,25 @@ class SearchService:
         Read from the products of the history the users index keeps, at most once per profile lifetime.
         """
         profile = self._profiles.get(user_id) if user_id else None
-        if profile is None or not profile.history:
+        return self._taste(profile.history) if profile is not None else None
+
+    def _taste(self, history: tuple[str, ...]) -> Taste | None:
+        if not history:
             return None
         with self._taste_lock:
-            if profile.history in self._tastes:
-                return self._tastes[profile.history]
-        products = self._backend.search(self._settings.alias, dsl.by_ids(list(profile.history))).hits
-        taste = Taste.from_products([h.source for h in products])
+            if history in self._tastes:
+                return self._tastes[history]
+        taste = Taste.from_products([h.source for h in self._read_products(list(history), {}).values()])
         with self._taste_lock:
-            self._tastes[profile.history] = taste
+            self._tastes[history] = taste
         return taste
+
+    def _read_products(self, ids: list[str], docs: dict[str, EngineHit]) -> dict[str, EngineHit]:
+        """`docs` with the products of `ids` it lacks read from the index (one request, none if it lacks none)."""
+        missing = [i for i in ids if i not in docs]
+        if missing:
+            docs |= {h.id: h for h in self._backend.search(self._settings.alias, dsl.by_ids(missing)).hits}
+        return docs
 
     def _max_per_brand(self, request: SearchRequest) -> int:
         return self._settings.max_per_brand if request.max_per_brand is None else request.max_per_brand
@@ -431,9 +440,7 @@ class SearchService:
         """`order` with the brand limit on its first places; `docs` gains the products it had to read."""
         # Enough candidates to fill the window even when most of them are one brand's.
         top = order[: self._settings.diversity_window * 5]
-        missing = [i for i in top if i not in docs]
-        if missing:
-            docs |= {h.id: h for h in self._backend.search(self._settings.alias, dsl.by_ids(missing)).hits}
+        self._read_products(top, docs)
         brands = {i: docs[i].source.get("brand") for i in top if i in docs}
         if names_a_brand(request.q, list(brands.values())):
             return order
@@ -466,7 +473,7 @@ class SearchService:
         semantic: list[tuple[str, float]],
         filters: list[dict[str, Any]],
     ) -> tuple[list[Candidate], dict[str, EngineHit]]:
-        docs = {h.id: h for h in self._backend.search(self._settings.alias, dsl.by_ids([f.id for f in top])).hits}
+        docs = self._read_products([f.id for f in top], {})
         plain = self._plain_scores(plan, [f.id for f in top], filters)
         ranks = ({i: r for r, (i, _) in enumerate(lexical, 1)}, {i: r for r, (i, _) in enumerate(semantic, 1)})
         return [_candidate(f, docs.get(f.id), *ranks, plain) for f in top], docs

@@ -14,7 +14,7 @@ from aisle.cli import app
 from aisle.evaluation import EvalRun, evaluate, simulated_set
 from aisle.evaluation.harness import search_service
 from aisle.simulate import StoreConfig, simulate, write_store
-from encoders import EncoderSettings, load_encoder
+from encoders import Encoder, EncoderSettings, load_encoder
 from encoders.ranking import LtrRanker
 from kernel.opensearch import ConnectionSettings
 from query_api import create_app
@@ -53,6 +53,14 @@ def trained(
     return model, store, run
 
 
+@pytest.fixture(scope="module")
+def served(trained: tuple[Path, Path, EvalRun]) -> tuple[Encoder, QueryApiSettings]:
+    """The trained model's encoder and the API settings over the eval's index of the store."""
+    model, _, run = trained
+    alias = run.indices["finetuned"]
+    return load_encoder(EncoderSettings(model_dir=model)), QueryApiSettings(alias=alias, users_index=f"{alias}-users")
+
+
 def test_training_writes_the_ranker_its_arguments_and_the_serving_defaults(trained: tuple[Path, Path, EvalRun]) -> None:
     model, _, run = trained
     ranker = LtrRanker.beside(model)
@@ -72,12 +80,10 @@ def test_training_writes_the_ranker_its_arguments_and_the_serving_defaults(train
 
 
 def test_the_default_system_is_what_search_returns_with_no_parameters(
-    opensearch: TestEngine, trained: tuple[Path, Path, EvalRun]
+    opensearch: TestEngine, trained: tuple[Path, Path, EvalRun], served: tuple[Encoder, QueryApiSettings]
 ) -> None:
-    model, _, run = trained
-    alias = run.indices["finetuned"]
-    encoder = load_encoder(EncoderSettings(model_dir=model))
-    settings = QueryApiSettings(alias=alias, users_index=f"{alias}-users")
+    _, _, run = trained
+    encoder, settings = served
     queries = [q for q in run.eval_set.queries if q.user_id][:5] + [q for q in run.eval_set.queries if not q.user_id][
         :2
     ]
@@ -90,12 +96,10 @@ def test_the_default_system_is_what_search_returns_with_no_parameters(
 
 
 def test_explanations_add_up_and_opting_out_serves_the_fused_order(
-    opensearch: TestEngine, trained: tuple[Path, Path, EvalRun]
+    opensearch: TestEngine, trained: tuple[Path, Path, EvalRun], served: tuple[Encoder, QueryApiSettings]
 ) -> None:
-    model, _, run = trained
-    alias = run.indices["finetuned"]
-    encoder = load_encoder(EncoderSettings(model_dir=model))
-    settings = QueryApiSettings(alias=alias, users_index=f"{alias}-users")
+    _, _, run = trained
+    encoder, settings = served
     query = run.eval_set.queries[0].text
     with TestClient(create_app(settings, client=opensearch.client, encoder=encoder)) as api:
         explained = api.get("/search", params={"q": query, "mode": "hybrid", "explain": True}).json()
@@ -117,12 +121,10 @@ def test_explanations_add_up_and_opting_out_serves_the_fused_order(
 
 
 def test_a_shoppers_taste_comes_from_the_products_of_their_history(
-    opensearch: TestEngine, trained: tuple[Path, Path, EvalRun]
+    opensearch: TestEngine, trained: tuple[Path, Path, EvalRun], served: tuple[Encoder, QueryApiSettings]
 ) -> None:
-    model, store, run = trained
-    alias = run.indices["finetuned"]
-    encoder = load_encoder(EncoderSettings(model_dir=model))
-    settings = QueryApiSettings(alias=alias, users_index=f"{alias}-users")
+    _, store, run = trained
+    encoder, settings = served
     shopper = next(q.user_id for q in run.eval_set.queries if q.user_id)
     bought = {
         e["product_id"]
@@ -139,12 +141,10 @@ def test_a_shoppers_taste_comes_from_the_products_of_their_history(
 
 
 def test_a_failing_ranker_serves_the_fused_order_not_an_error(
-    opensearch: TestEngine, trained: tuple[Path, Path, EvalRun]
+    opensearch: TestEngine, trained: tuple[Path, Path, EvalRun], served: tuple[Encoder, QueryApiSettings]
 ) -> None:
     model, _, run = trained
-    alias = run.indices["finetuned"]
-    encoder = load_encoder(EncoderSettings(model_dir=model))
-    settings = QueryApiSettings(alias=alias, users_index=f"{alias}-users")
+    encoder, settings = served
     query = run.eval_set.queries[0].text
     ranker = LtrRanker.beside(model)
     assert ranker is not None
