@@ -149,15 +149,6 @@ def _query_keys(token: str) -> frozenset[str]:
     return _one_edit_keys(token)
 
 
-def _near(token: str, title: _Text) -> bool:
-    """Whether a title token is about one edit (insert, delete, substitute, swap) from `token` (4+ letters).
-
-    Two words one edit apart share a one-delete spelling, so the test is one set intersection with
-    the title's keys, computed once per title.
-    """
-    return len(token) >= 4 and not _query_keys(token).isdisjoint(title.edit_keys)
-
-
 @dataclass(frozen=True)
 class Candidate:
     """One product the first stage found for a search, with what it knows of it."""
@@ -178,9 +169,14 @@ class Candidate:
     popularity: float | None = None
 
 
+@lru_cache(maxsize=1 << 14)
 def _level2(path: str | None) -> str | None:
     parts = [p.strip() for p in (path or "").split(">") if p.strip()]
     return " > ".join(parts[:2]) if parts else None
+
+
+def _or(value: float | None, default: float) -> float:
+    return value if value is not None else default
 
 
 def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArray[np.float64]:
@@ -188,51 +184,66 @@ def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArra
     nan = math.nan
     query_list, query_numbers, taste = query.token_list, query.numbers, query.taste
     query_tokens = set(query_list)
+    size = len(query_tokens)
     weights = {t: query.weight(t) for t in query_tokens}
     total_weight = sum(weights.values())
     bigrams = set(zip(query_list, query_list[1:], strict=False))
-    rows = np.full((len(candidates), len(FEATURES)), nan)
-    for i, c in enumerate(candidates):
+    head = query_list[-1] if query_list else None
+    # A near miss: a query token of 4+ letters about one edit (insert, delete, substitute, swap) from a
+    # title token. Two words one edit apart share a one-delete spelling, so the test is one set
+    # intersection with the title's keys (made once per title).
+    near_keys = {t: _query_keys(t) for t in query_tokens if len(t) >= 4}
+    rows = []
+    # The API's budget is per search and 50 candidates come through here: one tuple per candidate, in
+    # FEATURES order (the column tests and the training/serving equality hold it to that).
+    for c in candidates:
         title = _read(c.title)
-        title_tokens, title_set, title_numbers = title.tokens, title.token_set, title.numbers
-        brand_tokens = _read(c.brand).token_set if c.brand else frozenset()
-        category_tokens = _read(c.category_path).token_set if c.category_path else frozenset()
+        title_set = title.token_set
         common = query_tokens & title_set
-        missing = query_tokens - title_set
-        values = {
-            "lexical_score": c.lexical_score if c.lexical_score is not None else 0.0,
-            "lexical_reciprocal_rank": 1.0 / c.lexical_rank if c.lexical_rank else 0.0,
-            "semantic_score": c.semantic_score if c.semantic_score is not None else 0.0,
-            "semantic_reciprocal_rank": 1.0 / c.semantic_rank if c.semantic_rank else 0.0,
-            "fused_score": c.fused_score,
-            "personal_delta": c.personal_delta if c.personal_delta is not None else nan,
-            "cross_encoder_score": c.cross_encoder_score if c.cross_encoder_score is not None else nan,
-            "term_coverage": len(common) / len(query_tokens) if query_tokens else nan,
-            "idf_coverage": sum(weights[t] for t in common) / total_weight if total_weight else nan,
-            # The last word of a product query is usually what the thing is ("cordless drill").
-            "head_term_in_title": float(query_list[-1] in title_set) if query_list else nan,
-            "bigram_coverage": (len(bigrams & title.bigrams) / len(bigrams) if bigrams else nan),
-            "near_miss_coverage": (sum(_near(t, title) for t in missing) / len(query_tokens) if query_tokens else nan),
-            "title_term_share": len(common) / len(title_set) if title_set else 0.0,
-            "number_match": len(query_numbers & title_numbers) / len(query_numbers) if query_numbers else nan,
-            "number_missing": float(not (query_numbers & title_numbers)) if query_numbers else nan,
-            "brand_in_query": float(bool(brand_tokens) and brand_tokens <= query_tokens),
-            "category_term_coverage": (
-                len(query_tokens & category_tokens) / len(query_tokens) if category_tokens and query_tokens else nan
-            ),
-            "title_tokens": len(title_tokens),
-            "query_tokens": len(query_tokens),
-            "log_price": math.log1p(c.price) if c.price is not None else nan,
-            "in_stock": float(c.availability == "in_stock") if c.availability else nan,
-            "log_popularity": math.log1p(c.popularity) if c.popularity is not None else nan,
-            "brand_affinity": taste.brands.get(c.brand or "", 0.0) if taste else nan,
-            "category_affinity": taste.categories.get(_level2(c.category_path) or "", 0.0) if taste else nan,
-            "price_distance": (
-                abs(math.log1p(c.price) - math.log1p(taste.median_price))
-                if taste and taste.median_price and c.price
-                else nan
-            ),
-        }
-        # The dict is written in FEATURES order (a test holds it to that), so its values are the row.
-        rows[i] = tuple(values.values())
-    return rows
+        shared_numbers = query_numbers & title.numbers
+        brand_tokens = _read(c.brand).token_set if c.brand else None
+        category_tokens = _read(c.category_path).token_set if c.category_path else None
+        rows.append(
+            (
+                _or(c.lexical_score, 0.0),
+                1.0 / c.lexical_rank if c.lexical_rank else 0.0,
+                _or(c.semantic_score, 0.0),
+                1.0 / c.semantic_rank if c.semantic_rank else 0.0,
+                c.fused_score,
+                _or(c.personal_delta, nan),
+                _or(c.cross_encoder_score, nan),
+                len(common) / size if size else nan,
+                sum(weights[t] for t in common) / total_weight if total_weight else nan,
+                # The last word of a product query is usually what the thing is ("cordless drill").
+                float(head in title_set) if head is not None else nan,
+                len(bigrams & title.bigrams) / len(bigrams) if bigrams else nan,
+                (
+                    sum(
+                        1
+                        for t, keys in near_keys.items()
+                        if t not in title_set and not keys.isdisjoint(title.edit_keys)
+                    )
+                    / size
+                    if size
+                    else nan
+                ),
+                len(common) / len(title_set) if title_set else 0.0,
+                len(shared_numbers) / len(query_numbers) if query_numbers else nan,
+                float(not shared_numbers) if query_numbers else nan,
+                float(bool(brand_tokens) and brand_tokens <= query_tokens),
+                len(query_tokens & category_tokens) / size if category_tokens and size else nan,
+                len(title.tokens),
+                size,
+                math.log1p(c.price) if c.price is not None else nan,
+                float(c.availability == "in_stock") if c.availability else nan,
+                math.log1p(c.popularity) if c.popularity is not None else nan,
+                taste.brands.get(c.brand or "", 0.0) if taste else nan,
+                taste.categories.get(_level2(c.category_path) or "", 0.0) if taste else nan,
+                (
+                    abs(math.log1p(c.price) - math.log1p(taste.median_price))
+                    if taste and taste.median_price and c.price
+                    else nan
+                ),
+            )
+        )
+    return np.array(rows, dtype=np.float64).reshape(len(candidates), len(FEATURES))

@@ -38,10 +38,13 @@ class RankingExample:
 class LtrArgs(ReplayableArgs):
     """How the ranker is trained."""
 
-    learning_rate: float = field(default=0.05, metadata={"help": "Shrinkage per boosting round."})
-    num_leaves: int = field(default=31, metadata={"help": "Leaves per tree."})
+    # Serving scores every candidate with every tree inside the API's per-search CPU: on Home Depot dev,
+    # 600 rounds of 31 leaves kept 321 trees (0.85 ms per 50 candidates) for +0.003 nDCG@10 over these
+    # defaults' 73 trees of 15 leaves (0.14 ms).
+    learning_rate: float = field(default=0.1, metadata={"help": "Shrinkage per boosting round."})
+    num_leaves: int = field(default=15, metadata={"help": "Leaves per tree."})
     min_data_in_leaf: int = field(default=20, metadata={"help": "Fewest candidates per leaf."})
-    rounds: int = field(default=600, metadata={"help": "Boosting rounds at most."})
+    rounds: int = field(default=100, metadata={"help": "Boosting rounds at most (each adds a tree to serve)."})
     early_stopping: int = field(
         default=50, metadata={"help": "Stop after this many rounds without a better dev score."}
     )
