@@ -230,7 +230,7 @@ def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArra
                 len(common) / len(title_set) if title_set else 0.0,
                 len(shared_numbers) / len(query_numbers) if query_numbers else nan,
                 float(not shared_numbers) if query_numbers else nan,
-                float(bool(brand_tokens) and brand_tokens <= query_tokens),
+                float(brand_tokens is not None and bool(brand_tokens) and brand_tokens <= query_tokens),
                 len(query_tokens & category_tokens) / size if category_tokens and size else nan,
                 len(title.tokens),
                 size,
