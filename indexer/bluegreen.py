@@ -25,14 +25,13 @@ from indexer.store import IndexStore
 from kernel.catalog import CatalogFormat, read_products
 from kernel.catalog.counting import count_rows
 from kernel.digest import file_digest
-from kernel.documents.mappings import load_mapping
+from kernel.documents.mappings import load_mapping, mapping_digest
+from kernel.documents.products import PRODUCTS_MAPPING as MAPPING
 from kernel.errors import EngineError
 from kernel.product import Product
 from kernel.rejects import RejectLog
 
 __all__ = ["BuildReport", "build_index", "new_index_name", "product_inputs"]
-
-MAPPING = "products.v1"
 
 
 @dataclass
@@ -56,6 +55,8 @@ def product_inputs(
         "format": fmt.value if fmt else None,
         "encoder": encoder.fingerprint.value,
         "mapping": MAPPING,
+        # The file's content, not just its name: a field added to it means a new build.
+        "mapping_sha256": mapping_digest(MAPPING),
         "shards": settings.shards,
         "hnsw_m": settings.hnsw_m,
         "hnsw_ef_construction": settings.hnsw_ef_construction,

@@ -56,6 +56,8 @@ class Product(BaseModel):
         price: Price in `currency`, non-negative.
         currency: ISO 4217 code.
         availability: Stock state.
+        popularity: Recent demand, non-negative: e.g. units sold in the last 90 days. It breaks BM25's
+            ties (most popular first) and is one of the ranker's features.
         image_url: Product image.
         extra: Any other fields of the row, kept as keyword values.
     """
@@ -71,6 +73,7 @@ class Product(BaseModel):
     price: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
     availability: Availability | None = None
+    popularity: float | None = Field(default=None, ge=0, allow_inf_nan=False)
     image_url: str | None = Field(default=None, max_length=2_048)
     extra: dict[ShortText, AttributeValue] = Field(default_factory=dict)
 

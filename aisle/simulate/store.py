@@ -14,6 +14,7 @@ Each search also logs the page a plain keyword engine showed (12 products whose 
 query's head noun, the bought one among them) and the clicks on it: the bought product, and each
 shown product of the intended leaf that fits the shopper with probability 0.6. Pages draw from
 their own random stream, so adding them left every product, purchase and judgment unchanged.
+Each product's popularity is the units its purchase histories bought (never the searches' purchases).
 Demographics (opt-in, `StoreConfig.demographics`): each shopper gets a region and a customer type
 that a retailer knows even before the first purchase. The region's department draws 4 times the
 interest of each other department when tastes are drawn; pros lean to the premium tier and to
@@ -131,7 +132,18 @@ def simulate(config: StoreConfig | None = None) -> SimulatedStore:
     store = SimulatedStore(config)
     catalog = _make_catalog(config, rng, store)
     _make_shoppers(config, rng, catalog, store)
+    _count_units(store)
     return store
+
+
+def _count_units(store: SimulatedStore) -> None:
+    # A catalog's popularity is its units sold, counted from the purchase histories alone: the searches'
+    # own purchases (the judgments) never feed it, so no product is popular because it is the answer.
+    units: dict[str, int] = defaultdict(int)
+    for event in store.events:
+        units[event["product_id"]] += int(event["quantity"])
+    for product in store.products:
+        product["popularity"] = units.get(product["id"], 0)
 
 
 def _brand_names(rng: np.random.Generator, count: int, taken: set[str]) -> list[str]:

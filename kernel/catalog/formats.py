@@ -10,21 +10,12 @@ from typing import Any
 
 from kernel.catalog.reader import RawRow, read_rows
 from kernel.errors import CatalogError
+from kernel.product import Product
 
 __all__ = ["CatalogFormat", "detect_format", "read_products"]
 
-PRODUCT_FIELDS = {
-    "id",
-    "title",
-    "description",
-    "brand",
-    "category",
-    "attributes",
-    "price",
-    "currency",
-    "availability",
-    "image_url",
-}
+# The schema's own fields; every other column of a row is kept as an `extra` keyword.
+PRODUCT_FIELDS = set(Product.model_fields) - {"extra"}
 ATTRIBUTE_PREFIX = "attr."
 
 

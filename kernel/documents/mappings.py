@@ -6,12 +6,13 @@ the value given for `name` (any JSON type), and refuses to return a body with on
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from importlib import resources
 from typing import Any
 
-__all__ = ["MissingPlaceholderError", "load_mapping"]
+__all__ = ["MissingPlaceholderError", "load_mapping", "mapping_digest"]
 
 _PLACEHOLDER = re.compile(r"^\{\{(\w+)\}\}$")
 
@@ -20,14 +21,22 @@ class MissingPlaceholderError(KeyError):
     """A mapping placeholder was given no value."""
 
 
+def _text(name: str) -> str:
+    return resources.files("kernel.documents").joinpath(f"{name}.json").read_text(encoding="utf-8")
+
+
+def mapping_digest(name: str) -> str:
+    """SHA-256 of the mapping file `name`: an index built from an edited file is not current."""
+    return hashlib.sha256(_text(name).encode()).hexdigest()
+
+
 def load_mapping(name: str, **values: Any) -> dict[str, Any]:
     """The index body stored as `mappings/<name>.json`, with its placeholders filled from `values`.
 
     Raises:
         MissingPlaceholderError: a placeholder has no value in `values`.
     """
-    text = resources.files("kernel.documents").joinpath(f"{name}.json").read_text(encoding="utf-8")
-    body: dict[str, Any] = _fill(json.loads(text), values, name)
+    body: dict[str, Any] = _fill(json.loads(_text(name)), values, name)
     return body
 
 

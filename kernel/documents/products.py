@@ -21,6 +21,7 @@ __all__ = [
     "CATEGORY_TREE_SEPARATOR",
     "HIT_FIELDS",
     "LEXICAL_FIELDS",
+    "LEXICAL_ORDER",
     "PRODUCTS_MAPPING",
     "category_key",
     "category_label",
@@ -34,7 +35,8 @@ __all__ = [
 PRODUCTS_MAPPING = "products.v1"
 # The path_hierarchy tokenizer of `category_tree` splits on one character; category names never contain ">".
 CATEGORY_TREE_SEPARATOR = ">"
-_COMMERCE_FIELDS = {"price", "currency", "availability"}
+# What changes without the product's text changing: a partial update, no new vector.
+_COMMERCE_FIELDS = {"price", "currency", "availability", "popularity"}
 # BM25 searches these, with their boosts.
 LEXICAL_FIELDS = ["title^3", "title.plain^1.5", "brand.text^2", "description"]
 # A hit is read from doc values (field → the product attribute it holds); stored fields (`_source`,
@@ -50,8 +52,16 @@ HIT_FIELDS = {
     "price": "price",
     "currency": "currency",
     "availability": "availability",
+    "popularity": "popularity",
     "image_url": "image_url",
 }
+# BM25's order: score, then (for equal scores, which one-word queries give thousands of titles) the
+# most popular first, then the id, so that which products make a top-k slice is decided, not arbitrary.
+LEXICAL_ORDER: list[dict[str, Any]] = [
+    {"_score": "desc"},
+    {"popularity": {"order": "desc", "missing": "_last", "unmapped_type": "float"}},
+    {"id": "asc"},
+]
 
 
 def category_key(path: str | Sequence[str]) -> str:
@@ -77,17 +87,18 @@ def content_hash(product: Product) -> str:
 
 
 def commerce_hash(product: Product) -> str:
-    """A digest of price, currency and availability: what a partial update may change."""
+    """A digest of price, currency, availability and popularity: what a partial update may change."""
     fields = product.model_dump(mode="json", include=_COMMERCE_FIELDS)
     return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:32]
 
 
 def commerce_fields(product: Product) -> dict[str, Any]:
-    """Price, currency, availability and their hash: the body of a partial update."""
+    """Price, currency, availability, popularity and their hash: the body of a partial update."""
     return {
         "price": product.price,
         "currency": product.currency,
         "availability": product.availability.value if product.availability else None,
+        "popularity": product.popularity,
         "commerce_hash": commerce_hash(product),
     }
 

@@ -12,10 +12,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from kernel.documents.products import CATEGORY_TREE_SEPARATOR, HIT_FIELDS, LEXICAL_FIELDS, category_key
+from kernel.documents.products import (
+    CATEGORY_TREE_SEPARATOR,
+    HIT_FIELDS,
+    LEXICAL_FIELDS,
+    LEXICAL_ORDER,
+    category_key,
+)
 from query_api.schemas import Facet, SearchFilters
 
 __all__ = [
+    "LEXICAL_ORDER",
     "MAX_RESULT_WINDOW",
     "PRICE_BUCKETS",
     "aggregations",
@@ -110,17 +117,30 @@ def lucene_regexp_literal(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch == " " else f"\\{ch}" for ch in text)
 
 
-def page(query: dict[str, Any], from_: int, size: int, aggs: dict[str, Any]) -> dict[str, Any]:
-    """One page of products matching `query`, read from doc values, with the facet aggregations."""
-    return {"query": query, "from": from_, "size": size, **_PRODUCT_FIELDS, "aggs": aggs}
+def _sorted(sort: list[dict[str, Any]] | None) -> dict[str, Any]:
+    # Scores are still computed and returned under a sort (fusion and explanations read them).
+    return {"sort": sort, "track_scores": True} if sort else {}
 
 
-def ranked_ids(query: dict[str, Any], depth: int, among: list[str] | None = None) -> dict[str, Any]:
+def page(
+    query: dict[str, Any], from_: int, size: int, aggs: dict[str, Any], sort: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """One page of products matching `query`, read from doc values, with the facet aggregations.
+
+    `sort`: the order (e.g. `LEXICAL_ORDER` for a BM25 query); by default, the score's.
+    """
+    return {"query": query, "from": from_, "size": size, **_PRODUCT_FIELDS, "aggs": aggs, **_sorted(sort)}
+
+
+def ranked_ids(
+    query: dict[str, Any], depth: int, among: list[str] | None = None, sort: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """The ids and scores of the top `depth` products for `query` (for fusion in the service).
 
-    With `among`, the answer also counts how many of those products match (aggregation `among`).
+    With `among`, the answer also counts how many of those products match (aggregation `among`);
+    `sort` as in `page`.
     """
-    body = {"query": query, "size": depth, **_ID_ONLY}
+    body = {"query": query, "size": depth, **_ID_ONLY, **_sorted(sort)}
     if among is not None:
         body["aggs"] = {"among": {"filter": {"ids": {"values": among}}}}
     return body
