@@ -16,13 +16,12 @@ from kernel.documents.products import (
     CATEGORY_TREE_SEPARATOR,
     HIT_FIELDS,
     LEXICAL_FIELDS,
-    LEXICAL_ORDER,
+    POPULARITY_WEIGHT,
     category_key,
 )
 from query_api.schemas import Facet, SearchFilters
 
 __all__ = [
-    "LEXICAL_ORDER",
     "MAX_RESULT_WINDOW",
     "PRICE_BUCKETS",
     "aggregations",
@@ -67,14 +66,23 @@ def _match(text: str) -> dict[str, Any]:
     return {"multi_match": {"query": text, "fields": LEXICAL_FIELDS, "type": "best_fields", "tie_breaker": 0.3}}
 
 
+def _tie_broken(query: dict[str, Any]) -> dict[str, Any]:
+    # BM25 gives thousands of titles the same score for a one-word query ("bench"); a tiny popularity
+    # term (weight x log10(1 + units sold), none when unknown) decides which of them a top-k slice holds,
+    # in the hybrid query's BM25 sub-query as in every other, so all the API's paths agree.
+    factor = {"field": "popularity", "modifier": "log1p", "missing": 0}
+    functions = [{"field_value_factor": factor, "weight": POPULARITY_WEIGHT}]
+    return {"function_score": {"query": query, "functions": functions, "boost_mode": "sum"}}
+
+
 def lexical(text: str, filters: Clauses) -> dict[str, Any]:
-    """BM25 over title, brand and description."""
-    return {"bool": {"must": [_match(text)], "filter": filters}} if filters else _match(text)
+    """BM25 over title, brand and description (ties broken by popularity)."""
+    return _tie_broken({"bool": {"must": [_match(text)], "filter": filters}} if filters else _match(text))
 
 
 def lexical_excluding(text: str, filters: Clauses, ids: list[str]) -> dict[str, Any]:
     """BM25 as `lexical`, without the products `ids` (those already shown)."""
-    return {"bool": {"must": [_match(text)], "filter": filters, "must_not": [{"ids": {"values": ids}}]}}
+    return _tie_broken({"bool": {"must": [_match(text)], "filter": filters, "must_not": [{"ids": {"values": ids}}]}})
 
 
 def knn(vector: npt.NDArray[np.float32], k: int, filters: Clauses) -> dict[str, Any]:
@@ -117,30 +125,17 @@ def lucene_regexp_literal(text: str) -> str:
     return "".join(ch if ch.isalnum() or ch == " " else f"\\{ch}" for ch in text)
 
 
-def _sorted(sort: list[dict[str, Any]] | None) -> dict[str, Any]:
-    # Scores are still computed and returned under a sort (fusion and explanations read them).
-    return {"sort": sort, "track_scores": True} if sort else {}
+def page(query: dict[str, Any], from_: int, size: int, aggs: dict[str, Any]) -> dict[str, Any]:
+    """One page of products matching `query`, read from doc values, with the facet aggregations."""
+    return {"query": query, "from": from_, "size": size, **_PRODUCT_FIELDS, "aggs": aggs}
 
 
-def page(
-    query: dict[str, Any], from_: int, size: int, aggs: dict[str, Any], sort: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    """One page of products matching `query`, read from doc values, with the facet aggregations.
-
-    `sort`: the order (e.g. `LEXICAL_ORDER` for a BM25 query); by default, the score's.
-    """
-    return {"query": query, "from": from_, "size": size, **_PRODUCT_FIELDS, "aggs": aggs, **_sorted(sort)}
-
-
-def ranked_ids(
-    query: dict[str, Any], depth: int, among: list[str] | None = None, sort: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
+def ranked_ids(query: dict[str, Any], depth: int, among: list[str] | None = None) -> dict[str, Any]:
     """The ids and scores of the top `depth` products for `query` (for fusion in the service).
 
-    With `among`, the answer also counts how many of those products match (aggregation `among`);
-    `sort` as in `page`.
+    With `among`, the answer also counts how many of those products match (aggregation `among`).
     """
-    body = {"query": query, "size": depth, **_ID_ONLY, **_sorted(sort)}
+    body = {"query": query, "size": depth, **_ID_ONLY}
     if among is not None:
         body["aggs"] = {"among": {"filter": {"ids": {"values": among}}}}
     return body

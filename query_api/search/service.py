@@ -160,9 +160,7 @@ class SearchService:
         deep = request.from_ + request.size > self._settings.pagination_depth
         ranking = self._not_reranked(hybrid, request)
         if plan.mode is Mode.BM25:
-            result = self._page(
-                dsl.lexical(request.q, filters), request, aggs, dsl.MAX_RESULT_WINDOW, dsl.LEXICAL_ORDER
-            )
+            result = self._page(dsl.lexical(request.q, filters), request, aggs, dsl.MAX_RESULT_WINDOW)
         elif plan.mode is Mode.DENSE:
             assert plan.vector is not None
             result = self._page(dsl.knn(plan.vector, self._settings.pagination_depth, filters), request, aggs)
@@ -286,15 +284,9 @@ class SearchService:
         )
 
     def _page(
-        self,
-        query: dict[str, Any],
-        request: SearchRequest,
-        aggs: dict[str, Any],
-        depth: int | None = None,
-        sort: list[dict[str, Any]] | None = None,
+        self, query: dict[str, Any], request: SearchRequest, aggs: dict[str, Any], depth: int | None = None
     ) -> EngineResult:
-        body = dsl.page(query, *self._window(request, depth), aggs, sort)
-        return self._backend.search(self._settings.alias, body)
+        return self._backend.search(self._settings.alias, dsl.page(query, *self._window(request, depth), aggs))
 
     def _hybrid_in_opensearch(
         self, request: SearchRequest, plan: _Plan, filters: list[dict[str, Any]], aggs: dict[str, Any]
@@ -333,9 +325,7 @@ class SearchService:
         depth, alias = self._settings.pagination_depth, self._settings.alias
         semantic = self._backend.search(alias, dsl.ranked_ids(dsl.knn(vector, depth, filters), depth)).ranked()
         nearest = [i for i, _ in semantic]
-        lexical = self._backend.search(
-            alias, dsl.ranked_ids(dsl.lexical(request.q, filters), depth, nearest, dsl.LEXICAL_ORDER)
-        )
+        lexical = self._backend.search(alias, dsl.ranked_ids(dsl.lexical(request.q, filters), depth, nearest))
         both = int(lexical.aggregations.get("among", {}).get("doc_count", 0))
         return lexical.ranked(), semantic, lexical.total + len(nearest) - both
 
@@ -351,7 +341,7 @@ class SearchService:
         skip = first - len(order)
         if end <= first or skip + end - first > dsl.MAX_RESULT_WINDOW:
             return []
-        body = dsl.page(dsl.lexical_excluding(request.q, filters, order), skip, end - first, {}, dsl.LEXICAL_ORDER)
+        body = dsl.page(dsl.lexical_excluding(request.q, filters, order), skip, end - first, {})
         return self._backend.search(self._settings.alias, body).hits
 
     def _fuse(self, plan: _Plan, lexical: list[tuple[str, float]], semantic: list[tuple[str, float]]) -> list[Fused]:
