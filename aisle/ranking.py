@@ -29,7 +29,17 @@ from aisle.evaluation.harness import index_eval_set, search_service
 from encoders import EncoderSettings, load_encoder
 from encoders.arguments import ReplayableArgs
 from encoders.errors import TrainingDataError
-from encoders.ranking import Candidate, LtrArgs, LtrRanker, QueryContext, RankingExample, Taste, features, train_ltr
+from encoders.ranking import (
+    Candidate,
+    Lexicon,
+    LtrArgs,
+    LtrRanker,
+    QueryContext,
+    RankingExample,
+    Taste,
+    features,
+    train_ltr,
+)
 from encoders.ranking.cross_encoder import CROSS_ENCODER_DIR, OnnxCrossEncoder, candidate_text
 from encoders.ranking.cross_encoder_training import (
     CrossEncoderArgs,
@@ -129,11 +139,11 @@ def examples(
     tastes: dict[str, Taste | None] | None = None,
 ) -> list[RankingExample]:
     """Each query's candidates as feature rows, labelled by `labels` (with the shopper's taste, if known)."""
-    made, rarest = [], max(idf.values(), default=1.0)
+    made, rarest, lexicon = [], max(idf.values(), default=1.0), Lexicon(idf)
     for query in queries:
         found, grades = candidates[query.query_id], labels(query)
         taste = (tastes or {}).get(query.query_id)
-        rows = features(QueryContext(query.text, taste, idf, rarest), found)
+        rows = features(QueryContext(query.text, taste, idf, rarest, lexicon), found)
         made.append(RankingExample(query.query_id, rows, np.array([grades.get(c.id, 0) for c in found], np.int64)))
     return made
 

@@ -59,9 +59,12 @@ def normalize_text(text: str) -> str:
 _NUMBERS = re.compile(r"\d+(?:[./]\d+)?")
 
 
-def numbers_in(text: str) -> set[str]:
-    """The numbers (`3/4`, `2.5`, `18`) of the normalized text: what a size or model number match compares."""
-    return set(_NUMBERS.findall(normalize_text(text)))
+def numbers_in(text: str, *, normalized: bool = False) -> set[str]:
+    """The numbers (`3/4`, `2.5`, `18`) of the normalized text: what a size or model number match compares.
+
+    `normalized`: `text` is `normalize_text`'s output already.
+    """
+    return set(_NUMBERS.findall(text if normalized else normalize_text(text)))
 
 
 def lucene_char_filters() -> dict[str, dict[str, str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from encoders.ranking.cross_encoder import OnnxCrossEncoder, candidate_text
 from encoders.ranking.cross_encoder_training import CrossEncoderArgs, DevSearch, Pair, training_pairs
-from encoders.ranking.features import FEATURES, Candidate, QueryContext, Taste, features, tokens
+from encoders.ranking.features import FEATURES, Candidate, Lexicon, QueryContext, Taste, features, tokens
 from encoders.ranking.ltr import LtrRanker
 from encoders.ranking.ltr_training import LtrArgs, RankingExample, train_ltr
 from encoders.ranking.vocabulary import inverse_document_frequencies
@@ -14,6 +14,7 @@ __all__ = [
     "CrossEncoderArgs",
     "DevSearch",
     "FEATURES",
+    "Lexicon",
     "LtrArgs",
     "LtrRanker",
     "OnnxCrossEncoder",

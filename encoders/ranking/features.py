@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 import re
 import statistics
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from kernel.normalize import normalize_text, numbers_in
 
-__all__ = ["FEATURES", "Candidate", "QueryContext", "Taste", "features", "tokens"]
+__all__ = ["FEATURES", "Candidate", "Lexicon", "QueryContext", "Taste", "features", "tokens"]
 
 FEATURES = [
     "lexical_score",
@@ -56,9 +56,13 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:[./][0-9]+)?")
 _SUFFIX = re.compile(r"(?<=[a-z]{3})(?:es|s|ed|ing)$")
 
 
+def _words(normalized: str) -> list[str]:
+    return [_SUFFIX.sub("", t) for t in _TOKEN.findall(normalized.lower())]
+
+
 def tokens(text: str) -> list[str]:
     """Lower-cased word and number tokens of the normalized text, light suffixes stripped."""
-    return [_SUFFIX.sub("", t) for t in _TOKEN.findall(normalize_text(text).lower())]
+    return _words(normalize_text(text))
 
 
 @dataclass(frozen=True)
@@ -67,21 +71,50 @@ class _Text:
     token_set: frozenset[str]
     bigrams: frozenset[tuple[str, str]]
     numbers: frozenset[str]
-    edit_keys: frozenset[str]
 
 
 @lru_cache(maxsize=1 << 16)
 def _read(text: str) -> _Text:
-    # A product's title, brand and category come back search after search: tokenize each once.
-    found = tuple(tokens(text))
-    keys = frozenset().union(*(_one_edit_keys(t) for t in found if len(t) >= 3))
+    # A product's title, brand and category come back search after search: read each once (normalizing
+    # is most of the cost of a title not seen before: 14 unit rules over any text with a digit).
+    normalized = normalize_text(text)
+    found = tuple(_words(normalized))
     return _Text(
         found,
         frozenset(found),
         frozenset(zip(found, found[1:], strict=False)),
-        frozenset(numbers_in(text)),
-        keys,
+        frozenset(numbers_in(normalized, normalized=True)),
     )
+
+
+def _one_edit_keys(token: str) -> frozenset[str]:
+    """`token` and each spelling of it with one letter dropped (SymSpell's symmetric delete)."""
+    return frozenset({token, *(token[:i] + token[i + 1 :] for i in range(len(token)))})
+
+
+class Lexicon:
+    """The catalog's words, indexed by their one-letter-dropped spellings, for near misses.
+
+    Two words about one edit apart (insert, delete, substitute, swap) share such a spelling, so the
+    words near a query word are found once per search, and a title's part in it is one set
+    intersection: no title needs spellings of its own.
+    """
+
+    def __init__(self, words: Iterable[str]) -> None:
+        index: dict[str, set[str]] = defaultdict(set)
+        for word in words:
+            if len(word) >= 3:
+                for key in _one_edit_keys(word):
+                    index[key].add(word)
+        self._index = dict(index)
+
+    def near(self, word: str) -> frozenset[str]:
+        """The catalog's other words about one edit from `word`."""
+        found: set[str] = set()
+        for key in _one_edit_keys(word):
+            found.update(self._index.get(key, ()))
+        found.discard(word)
+        return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -113,13 +146,16 @@ class QueryContext:
 
     `idf` maps a token to its inverse document frequency over the catalog's titles (written beside the
     ranker at training); a token it does not know weighs `rarest` (default: the largest in `idf`;
-    pass it when `idf` is large, as finding it costs a pass over every weight).
+    pass it when `idf` is large, as finding it costs a pass over every weight). `lexicon` holds the
+    words near misses are looked for among (default: the words of `idf`; pass one built once when
+    `idf` is large).
     """
 
     text: str
     taste: Taste | None = None
     idf: Mapping[str, float] = field(default_factory=dict)
     rarest: float | None = None
+    lexicon: Lexicon | None = None
 
     @property
     def token_list(self) -> list[str]:
@@ -137,16 +173,6 @@ class QueryContext:
         if found is not None:
             return found
         return self.rarest if self.rarest is not None else max(self.idf.values(), default=1.0)
-
-
-def _one_edit_keys(token: str) -> frozenset[str]:
-    """`token` and each spelling of it with one letter dropped (SymSpell's symmetric delete)."""
-    return frozenset({token, *(token[:i] + token[i + 1 :] for i in range(len(token)))})
-
-
-@lru_cache(maxsize=1 << 14)
-def _query_keys(token: str) -> frozenset[str]:
-    return _one_edit_keys(token)
 
 
 @dataclass(frozen=True)
@@ -189,10 +215,9 @@ def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArra
     total_weight = sum(weights.values())
     bigrams = set(zip(query_list, query_list[1:], strict=False))
     head = query_list[-1] if query_list else None
-    # A near miss: a query token of 4+ letters about one edit (insert, delete, substitute, swap) from a
-    # title token. Two words one edit apart share a one-delete spelling, so the test is one set
-    # intersection with the title's keys (made once per title).
-    near_keys = {t: _query_keys(t) for t in query_tokens if len(t) >= 4}
+    # A near miss: a query token of 4+ letters that the title lacks but has a catalog word one edit from.
+    lexicon = query.lexicon if query.lexicon is not None else Lexicon(query.idf)
+    near = {t: lexicon.near(t) for t in query_tokens if len(t) >= 4}
     rows = []
     # The API's budget is per search and 50 candidates come through here: one tuple per candidate, in
     # FEATURES order (the column tests and the training/serving equality hold it to that).
@@ -218,12 +243,7 @@ def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArra
                 float(head in title_set) if head is not None else nan,
                 len(bigrams & title.bigrams) / len(bigrams) if bigrams else nan,
                 (
-                    sum(
-                        1
-                        for t, keys in near_keys.items()
-                        if t not in title_set and not keys.isdisjoint(title.edit_keys)
-                    )
-                    / size
+                    sum(1 for t, words in near.items() if t not in title_set and not words.isdisjoint(title_set)) / size
                     if size
                     else nan
                 ),

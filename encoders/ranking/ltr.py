@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from encoders.errors import ModelNotFoundError
-from encoders.ranking.features import FEATURES, QueryContext, Taste
+from encoders.ranking.features import FEATURES, Lexicon, QueryContext, Taste
 from encoders.ranking.vocabulary import load_vocabulary, save_vocabulary
 
 __all__ = ["RANKER_CARD", "RANKER_DIR", "RANKER_FILE", "LtrRanker"]
@@ -51,9 +51,14 @@ class LtrRanker:
         """What a token the vocabulary does not know weighs: as much as its rarest known one."""
         return max(self.idf.values(), default=1.0)
 
+    @cached_property
+    def lexicon(self) -> Lexicon:
+        """The vocabulary's words, for the near-miss feature."""
+        return Lexicon(self.idf)
+
     def context(self, text: str, taste: Taste | None = None) -> QueryContext:
         """The query as the features read it, with this ranker's token weights."""
-        return QueryContext(text, taste, self.idf, self.rarest)
+        return QueryContext(text, taste, self.idf, self.rarest, self.lexicon)
 
     @property
     def uses_cross_encoder(self) -> bool:

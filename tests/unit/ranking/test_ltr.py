@@ -10,6 +10,7 @@ from encoders.errors import ModelNotFoundError, TrainingDataError
 from encoders.ranking import (
     FEATURES,
     Candidate,
+    Lexicon,
     LtrArgs,
     LtrRanker,
     QueryContext,
@@ -125,3 +126,12 @@ def test_a_history_becomes_shares_of_brands_and_categories_and_a_median_price() 
     assert taste.categories == {"Tools > Power Tools": 0.5, "Paint > Interior Paint": 0.25}
     assert taste.median_price == 99.0
     assert Taste.from_products([]) is None
+
+
+def test_the_lexicon_finds_words_one_edit_away_and_not_the_word_itself() -> None:
+    lexicon = Lexicon(["drill", "grinder", "bench", "benches", "sander"])
+    assert lexicon.near("dril") == {"drill"}  # a letter dropped
+    assert lexicon.near("drlil") == {"drill"}  # two letters swapped
+    assert lexicon.near("sanded") == {"sander"}  # one substituted
+    assert lexicon.near("bench") == frozenset()  # itself is no near miss; "benches" is two edits away
+    assert lexicon.near("hose") == frozenset()
