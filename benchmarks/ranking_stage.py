@@ -5,8 +5,10 @@ The candidates are the first stage's fused top 50 of Home Depot dev searches, as
 features, then one LightGBM `predict`), one at a time after a warm-up, and its CPU time is read with
 `time.thread_time` (this thread only, so the cost is the stage's, not the machine's). The baseline
 measured in the same run is the stage's floor: building the candidates' order with no model
-(fused order kept). With `--cross-encoder`, the cross-encoder's CPU per search is measured too, at
-depth 1 / 2 / 5 / 10 / 20, and the depth that fits in `--ce-budget-ms` of CPU is reported.
+(fused order kept); beside it, LightGBM's `predict` alone and the rows alone (25 values per
+candidate copied from its fields, no text work: what any Python feature code pays at least). With
+`--cross-encoder`, the cross-encoder's CPU per search is measured too, at depth 1 / 2 / 5 / 10 / 20,
+and the depth that fits in `--ce-budget-ms` of CPU is reported.
 
     python -m benchmarks.ranking_stage --model DIR --candidates artifacts/rank-cache/<...>-home-depot-dev-50-0.7.json
 """
@@ -17,6 +19,8 @@ import argparse
 import json
 import time
 from pathlib import Path
+
+import numpy as np
 
 from aisle.evaluation import home_depot_set
 from benchmarks.common import data_dir, median, write_result
@@ -49,6 +53,37 @@ def _predict_ms(ranker: LtrRanker, searches: list[tuple[str, list[Candidate]]], 
     return timings
 
 
+def _rows_floor_ms(searches: list[tuple[str, list[Candidate]]], depth: int) -> list[float]:
+    # The least any Python feature code pays: one 25-value row per candidate, read straight from its
+    # fields with no text work, and the array LightGBM takes. Features cost this plus their own work.
+    nan = float("nan")
+    timings = []
+    for _, found in searches:
+        began = time.thread_time()
+        rows = [
+            (
+                c.lexical_score or 0.0,
+                c.lexical_rank or 0.0,
+                c.semantic_score or 0.0,
+                c.semantic_rank or 0.0,
+                c.fused_score,
+                c.personal_delta or nan,
+                c.cross_encoder_score or nan,
+                *(nan,) * 12,
+                c.price or nan,
+                float(c.availability == "in_stock"),
+                c.popularity or nan,
+                nan,
+                nan,
+                nan,
+            )
+            for c in found[:depth]
+        ]
+        np.array(rows, dtype=np.float64)
+        timings.append((time.thread_time() - began) * 1000)
+    return timings
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, required=True, help="the model directory with ranker/ beside it")
@@ -76,18 +111,22 @@ def main() -> None:
     print(f"{len(searches)} Home Depot dev searches, one at a time, thread CPU ms (median)")
     print(f"depth 50, titles not seen before: {cold:.3f} ms")
     print(
-        f"{'depth':>5s} {'no model':>9s} {'ltr':>7s} {'ltr - floor':>11s} {'predict only':>12s}   (titles seen before)"
+        f"{'depth':>5s} {'no model':>9s} {'ltr':>7s} {'ltr - floor':>11s} {'predict only':>12s} {'rows only':>9s}"
+        "   (titles seen before)"
     )
     for depth in DEPTHS:
         floor, cost = median(_cpu_ms(plain, searches, depth)), median(_cpu_ms(ltr, searches, depth))
         predict = median(_predict_ms(ranker, searches, depth))
+        rows = median(_rows_floor_ms(searches, depth))
         result[f"ltr@{depth}"] = {
             "median_cpu_ms": cost,
             "floor_cpu_ms": floor,
             "stage_cpu_ms": cost - floor,
             "predict_only_cpu_ms": predict,
+            "rows_only_cpu_ms": rows,
+            "trees": ranker.booster.num_trees(),
         }
-        print(f"{depth:5d} {floor:9.3f} {cost:7.3f} {cost - floor:11.3f} {predict:12.3f}")
+        print(f"{depth:5d} {floor:9.3f} {cost:7.3f} {cost - floor:11.3f} {predict:12.3f} {rows:9.3f}")
     if args.cross_encoder:
         model = OnnxCrossEncoder.beside(args.model)
         if model is None:
