@@ -3,9 +3,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from kernel.catalog.reader import RawRow
 from kernel.catalog.validation import RowValidator
-from kernel.documents.products import commerce_hash, content_hash
+from kernel.documents.products import commerce_fields, commerce_hash, content_hash
 from kernel.product import Product
 from kernel.rejects import Rejection, RejectLog
 
@@ -61,12 +64,19 @@ def test_no_rejections_write_no_file(tmp_path: Path) -> None:
     assert not log.path.exists()
 
 
-def test_price_changes_move_only_the_commerce_hash() -> None:
-    base = Product(id="1", title="Drill", price=10)
-    cheaper = base.model_copy(update={"price": 8.0})
+@pytest.mark.parametrize("change", [{"price": 8.0}, {"popularity": 40.0}])
+def test_price_and_popularity_changes_move_only_the_commerce_hash(change: dict[str, float]) -> None:
+    base = Product(id="1", title="Drill", price=10, popularity=3)
+    changed = base.model_copy(update=change)
     renamed = base.model_copy(update={"title": "Hammer drill"})
-    assert content_hash(base) == content_hash(cheaper) and commerce_hash(base) != commerce_hash(cheaper)
+    assert content_hash(base) == content_hash(changed) and commerce_hash(base) != commerce_hash(changed)
     assert content_hash(base) != content_hash(renamed) and commerce_hash(base) == commerce_hash(renamed)
+    assert commerce_fields(changed).items() >= change.items()  # what the partial update writes
+
+
+def test_a_negative_popularity_is_refused() -> None:
+    with pytest.raises(ValidationError, match="popularity"):
+        Product(id="1", title="Drill", popularity=-1)
 
 
 def test_an_id_over_opensearchs_512_bytes_is_rejected_although_it_has_few_characters() -> None:

@@ -123,3 +123,17 @@ def test_demographics_shape_tastes_and_are_known_for_cold_shoppers_too(tmp_path:
         inside = share(shoppers, lambda s, r=region: s["region"] == r, lambda s, h=home: h in s["families"])
         outside = share(shoppers, lambda s, r=region: s["region"] != r, lambda s, h=home: h in s["families"])
         assert inside > outside + 0.2, (region, inside, outside)
+
+
+def test_popularity_is_the_units_the_purchase_histories_bought(store) -> None:  # type: ignore[no-untyped-def]
+    units: Counter[str] = Counter()
+    for event in store.events:
+        units[event["product_id"]] += event["quantity"]
+    assert {p["id"]: p["popularity"] for p in store.products} == {p["id"]: units[p["id"]] for p in store.products}
+    assert sum(units.values()) > 0
+    # The searches' own purchases are the judgments: none of them counts.
+    bought_in_searches = Counter(s["purchased"] for s in store.sessions)
+    only_searched = [p for p in bought_in_searches if p not in units]
+    assert only_searched and all(
+        next(x for x in store.products if x["id"] == p)["popularity"] == 0 for p in only_searched
+    )
