@@ -201,69 +201,80 @@ def _level2(path: str | None) -> str | None:
     return " > ".join(parts[:2]) if parts else None
 
 
-def _or(value: float | None, default: float) -> float:
-    return value if value is not None else default
+def _column(values: Sequence[float | None], missing: float) -> npt.NDArray[np.float64]:
+    return np.array([missing if v is None else v for v in values], dtype=np.float64)
 
 
 def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArray[np.float64]:
     """One row of `FEATURES` per candidate."""
-    nan = math.nan
+    nan, n = math.nan, len(candidates)
     query_list, query_numbers, taste = query.token_list, query.numbers, query.taste
-    query_tokens = set(query_list)
+    query_tokens = sorted(set(query_list))
     size = len(query_tokens)
-    weights = {t: query.weight(t) for t in query_tokens}
-    total_weight = sum(weights.values())
-    bigrams = set(zip(query_list, query_list[1:], strict=False))
-    head = query_list[-1] if query_list else None
+    # The API's budget is per search and 50 candidates come through here: each feature is one column,
+    # made by a comprehension over the candidates (or over the few query tokens) and numpy, not a
+    # Python row per candidate.
+    titles = [_read(c.title) for c in candidates]
+    title_sets = [t.token_set for t in titles]
+    # has[j, i]: query token j is in title i.
+    has = np.array([[t in s for s in title_sets] for t in query_tokens], dtype=bool).reshape(size, n)
+    matched = has.sum(axis=0)
+    weights = np.array([query.weight(t) for t in query_tokens])
     # A near miss: a query token of 4+ letters that the title lacks but has a catalog word one edit from.
     lexicon = query.lexicon if query.lexicon is not None else Lexicon(query.idf)
-    near = {t: lexicon.near(t) for t in query_tokens if len(t) >= 4}
-    rows = []
-    # The API's budget is per search and 50 candidates come through here: one tuple per candidate, in
-    # FEATURES order (the column tests and the training/serving equality hold it to that).
-    for c in candidates:
-        title = _read(c.title)
-        title_set = title.token_set
-        common = query_tokens & title_set
-        shared_numbers = query_numbers & title.numbers
-        brand_tokens = _read(c.brand).token_set if c.brand else None
-        category_tokens = _read(c.category_path).token_set if c.category_path else None
-        rows.append(
-            (
-                _or(c.lexical_score, 0.0),
-                1.0 / c.lexical_rank if c.lexical_rank else 0.0,
-                _or(c.semantic_score, 0.0),
-                1.0 / c.semantic_rank if c.semantic_rank else 0.0,
-                c.fused_score,
-                _or(c.personal_delta, nan),
-                _or(c.cross_encoder_score, nan),
-                len(common) / size if size else nan,
-                sum(weights[t] for t in common) / total_weight if total_weight else nan,
-                # The last word of a product query is usually what the thing is ("cordless drill").
-                float(head in title_set) if head is not None else nan,
-                len(bigrams & title.bigrams) / len(bigrams) if bigrams else nan,
-                (
-                    sum(1 for t, words in near.items() if t not in title_set and not words.isdisjoint(title_set)) / size
-                    if size
-                    else nan
-                ),
-                len(common) / len(title_set) if title_set else 0.0,
-                len(shared_numbers) / len(query_numbers) if query_numbers else nan,
-                float(not shared_numbers) if query_numbers else nan,
-                float(brand_tokens is not None and bool(brand_tokens) and brand_tokens <= query_tokens),
-                len(query_tokens & category_tokens) / size if category_tokens and size else nan,
-                len(title.tokens),
-                size,
-                math.log1p(c.price) if c.price is not None else nan,
-                float(c.availability == "in_stock") if c.availability else nan,
-                math.log1p(c.popularity) if c.popularity is not None else nan,
-                taste.brands.get(c.brand or "", 0.0) if taste else nan,
-                taste.categories.get(_level2(c.category_path) or "", 0.0) if taste else nan,
-                (
-                    abs(math.log1p(c.price) - math.log1p(taste.median_price))
-                    if taste and taste.median_price and c.price
-                    else nan
-                ),
-            )
-        )
-    return np.array(rows, dtype=np.float64).reshape(len(candidates), len(FEATURES))
+    near = np.zeros(n)
+    for j, t in enumerate(query_tokens):
+        if len(t) >= 4 and (words := lexicon.near(t)):
+            near += ~has[j] & np.array([not words.isdisjoint(s) for s in title_sets], dtype=bool)
+    bigrams = set(zip(query_list, query_list[1:], strict=False))
+    numbers = [len(query_numbers & t.numbers) for t in titles]
+    brands = [_read(c.brand).token_set if c.brand else None for c in candidates]
+    categories = [_read(c.category_path).token_set if c.category_path else None for c in candidates]
+    query_set = set(query_tokens)
+    without = np.full(n, nan)
+    prices = _column([c.price for c in candidates], nan)
+    columns = {
+        "lexical_score": _column([c.lexical_score for c in candidates], 0.0),
+        "lexical_reciprocal_rank": 1.0 / _column([c.lexical_rank or None for c in candidates], np.inf),
+        "semantic_score": _column([c.semantic_score for c in candidates], 0.0),
+        "semantic_reciprocal_rank": 1.0 / _column([c.semantic_rank or None for c in candidates], np.inf),
+        "fused_score": _column([c.fused_score for c in candidates], 0.0),
+        "personal_delta": _column([c.personal_delta for c in candidates], nan),
+        "cross_encoder_score": _column([c.cross_encoder_score for c in candidates], nan),
+        "term_coverage": matched / size if size else without,
+        "idf_coverage": weights @ has / weights.sum() if size else without,
+        # The last word of a product query is usually what the thing is ("cordless drill").
+        "head_term_in_title": (
+            np.array([query_list[-1] in s for s in title_sets], dtype=np.float64) if query_list else without
+        ),
+        "bigram_coverage": (
+            np.array([len(bigrams & t.bigrams) for t in titles]) / len(bigrams) if bigrams else without
+        ),
+        "near_miss_coverage": near / size if size else without,
+        "title_term_share": matched / np.maximum([len(s) for s in title_sets], 1),
+        "number_match": np.array(numbers) / len(query_numbers) if query_numbers else without,
+        "number_missing": np.array([not m for m in numbers], dtype=np.float64) if query_numbers else without,
+        "brand_in_query": np.array([b is not None and bool(b) and b <= query_set for b in brands], dtype=np.float64),
+        "category_term_coverage": (
+            _column([len(query_set & c) / size if c else None for c in categories], nan) if size else without
+        ),
+        "title_tokens": np.array([len(t.tokens) for t in titles], dtype=np.float64),
+        "query_tokens": np.full(n, float(size)),
+        "log_price": np.log1p(prices),
+        "in_stock": _column([c.availability == "in_stock" if c.availability else None for c in candidates], nan),
+        "log_popularity": np.log1p(_column([c.popularity for c in candidates], nan)),
+        "brand_affinity": _column([taste.brands.get(c.brand or "", 0.0) for c in candidates], 0.0)
+        if taste
+        else without,
+        "category_affinity": (
+            _column([taste.categories.get(_level2(c.category_path) or "", 0.0) for c in candidates], 0.0)
+            if taste
+            else without
+        ),
+        "price_distance": (
+            np.where(prices > 0, np.abs(np.log1p(prices) - math.log1p(taste.median_price)), nan)
+            if taste and taste.median_price
+            else without
+        ),
+    }
+    return np.column_stack([columns[name] for name in FEATURES]) if n else np.zeros((0, len(FEATURES)))
