@@ -14,7 +14,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -157,15 +157,19 @@ class QueryContext:
     rarest: float | None = None
     lexicon: Lexicon | None = None
 
+    @cached_property
+    def _normalized(self) -> str:
+        return normalize_text(self.text)
+
     @property
     def token_list(self) -> list[str]:
         """The query's tokens, in order."""
-        return tokens(self.text)
+        return _words(self._normalized)
 
     @property
     def numbers(self) -> set[str]:
         """The query's numbers."""
-        return numbers_in(self.text)
+        return numbers_in(self._normalized, normalized=True)
 
     def weight(self, token: str) -> float:
         """How much a token tells apart (its IDF; unknown tokens weigh as the rarest known)."""

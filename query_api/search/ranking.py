@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -122,8 +123,8 @@ class RankingStage:
                 seconds,
             )
         # Stable: equal scores keep the fused order.
-        order = [candidates[i].id for i in np.argsort(-scores, kind="stable")]
-        by_id = {c.id: float(s) for c, s in zip(candidates, scores, strict=True) if np.isfinite(s)}
+        order = [candidates[i].id for i in np.argsort(-scores, kind="stable").tolist()]
+        by_id = {c.id: s for c, s in zip(candidates, scores.tolist(), strict=True) if math.isfinite(s)}
         shares: dict[str, dict[str, float]] = {}
         if contributions is not None:
             names = [*FEATURES, "expected_value"]
