@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from opensearchpy import OpenSearch
 
 from kernel.errors import NodeNotRunningError
@@ -10,6 +12,21 @@ from kernel.opensearch.serializer import OrjsonSerializer
 from kernel.opensearch.settings import ConnectionSettings
 
 __all__ = ["make_client", "resolve_url"]
+
+
+class _NotFoundIsAnAnswer(logging.Filter):
+    """Drops opensearch-py's warning for a 404.
+
+    A missing alias, index or document is an answer aisle expects (translated to EngineNotFoundError
+    and handled where it is asked), not a failure to report.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        return not (isinstance(args, tuple) and len(args) >= 3 and args[2] == 404)
+
+
+_QUIET_404 = _NotFoundIsAnAnswer()
 
 
 def resolve_url(settings: ConnectionSettings) -> str:
@@ -32,6 +49,7 @@ def resolve_url(settings: ConnectionSettings) -> str:
 def make_client(settings: ConnectionSettings, url: str | None = None) -> OpenSearch:
     """An opensearch-py client for `url` (default: `resolve_url`), with retries on timeouts."""
     password = settings.password.get_secret_value() if settings.password else None
+    logging.getLogger("opensearch").addFilter(_QUIET_404)  # once: a logger holds a filter object once
     return OpenSearch(
         hosts=[url or resolve_url(settings)],
         http_auth=(settings.username, password) if settings.username else None,
