@@ -7,10 +7,11 @@ One module per group of commands; each command's options are its function's para
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
-from aisle.cli.console import err
+from aisle.cli.console import err, quiet_libraries
 from aisle.cli.encoders import app as encoders_app
 from aisle.cli.evaluate import eval_command
 from aisle.cli.index import app as index_app
@@ -27,6 +28,18 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _everything(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Also show the libraries' warnings and progress bars.")
+    ] = False,
+) -> None:
+    if not verbose:
+        quiet_libraries()
+
+
 app.add_typer(opensearch_app, name="opensearch")
 app.add_typer(index_app, name="index")
 app.add_typer(encoders_app, name="encoders")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
+import warnings
 from pathlib import Path
 
 from rich.console import Console
 
-__all__ = ["err", "out", "this_command"]
+__all__ = ["err", "out", "quiet_libraries", "this_command"]
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -20,3 +23,21 @@ def this_command() -> str:
         return str(invoked.resolve().relative_to(Path.cwd()))
     except ValueError:
         return invoked.name
+
+
+def quiet_libraries() -> None:
+    """Keep the libraries' own chatter out of a command's output (`aisle --verbose` skips this).
+
+    Hugging Face's progress bars ("Loading weights", "Writing model shards"), warnings raised through
+    Python's `warnings`, and warnings libraries log without a handler of their own (onnxruntime's
+    "consider pre-processing before quantization") are what a person running aisle cannot act on.
+    aisle's own loggers keep reporting warnings.
+    """
+    # Read when transformers / huggingface_hub are first imported, which commands do lazily after this.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    warnings.simplefilter("ignore")
+    # aisle's loggers keep the level they had from the root; the root (every library's) rises to errors.
+    root = logging.getLogger()
+    logging.getLogger("aisle").setLevel(root.getEffectiveLevel())
+    root.setLevel(logging.ERROR)
