@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 from rich.console import Console
-from rich.progress import Progress
 
 from aisle.evaluation.datasets import EvalSet, home_depot_set, simulated_set
 from aisle.evaluation.harness import index_eval_set, search_service
@@ -55,6 +54,7 @@ from indexer import IndexerSettings, IndexStore
 from kernel.catalog import read_products
 from kernel.data import JudgedQuery, Split, ndcg_at, read_home_depot_ratings, read_sessions
 from kernel.opensearch import ConnectionSettings, get_connection_settings, make_client
+from kernel.progress import progress_for
 from kernel.spelling import SpellingCorrector
 from query_api.schemas import Fusion, Mode, SearchRequest
 from query_api.search import SearchBackend, SearchService
@@ -113,7 +113,7 @@ def gather_candidates(
     """Each query's first-stage candidates (by query id), as the API's search service returns them."""
     found = {}
     mode = Mode.PERSONALIZED if personalized else Mode.HYBRID
-    with Progress(console=console, transient=True) as progress:
+    with progress_for(console, transient=True) as progress:
         task = progress.add_task(f"candidates for the {what} searches", total=len(queries))
         for query in queries:
             request = SearchRequest.model_validate(
@@ -248,7 +248,7 @@ def _cross_encoded(
 
     def score() -> dict[str, list[Candidate]]:
         scored = {}
-        with Progress(console=stage.console, transient=True) as progress:
+        with progress_for(stage.console, transient=True) as progress:
             task = progress.add_task(f"cross-encoder scores for the {what} searches", total=len(found))
             for query_id, candidates in found.items():
                 top = candidates[:depth]

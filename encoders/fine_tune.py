@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import Progress
 
 from encoders.errors import TrainingDataError
 from encoders.export import export_model
@@ -24,6 +23,7 @@ from encoders.user_tower_training import train_user_tower
 from kernel.catalog import CatalogFormat, RowValidator, read_products
 from kernel.data import Split, read_event_file, read_event_log, read_profiles, read_sessions
 from kernel.product import Product
+from kernel.progress import progress_for
 from kernel.rejects import RejectLog
 
 __all__ = ["FineTuned", "fine_tune", "read_catalog", "search_time"]
@@ -111,7 +111,7 @@ def fine_tune(args: TrainingArgs, console: Console | None = None) -> FineTuned:
     console.print(
         f"training on {source}: {len(examples):,} examples, {len(dev):,} dev queries, {len(items):,} products"
     )
-    with Progress(console=console) as bar:
+    with progress_for(console) as bar:
         task = bar.add_task("training", total=None)
 
         def show(step: int, total: int, loss: float) -> None:

@@ -25,6 +25,7 @@ from kernel.catalog.validation import RowValidator
 from kernel.documents.products import to_document
 from kernel.errors import EngineUnreachableError
 from kernel.product import Product
+from kernel.progress import LineProgress
 from kernel.rejects import Rejection, RejectLog
 
 __all__ = ["LoadReport", "load_products"]
@@ -70,7 +71,7 @@ def load_products(
     settings: IndexerSettings,
     *,
     expected_rows: int | None = None,
-    progress: Progress | None = None,
+    progress: Progress | LineProgress | None = None,
     seed: int = 0,
 ) -> LoadReport:
     """Index every valid row into `index`; every other row goes to `rejects` with its reason.

@@ -1,4 +1,4 @@
-"""The indexing progress bar: rows, docs/s and time left, on stderr."""
+"""The indexing progress bar: rows, docs/s and time left, on stderr (periodic lines when not a terminal)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from kernel.progress import LineProgress, progress_for
+
 __all__ = ["indexing_progress"]
 
 
@@ -23,14 +25,14 @@ class _RateColumn(ProgressColumn):
         return Text(f"{task.speed:,.0f} docs/s" if task.speed else "… docs/s")
 
 
-def indexing_progress(console: Console) -> Progress:
+def indexing_progress(console: Console) -> Progress | LineProgress:
     """A progress bar with rows done, rate and ETA."""
-    return Progress(
+    return progress_for(
+        console,
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         _RateColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=console,
     )

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.progress import Progress
 
 from aisle.evaluation.datasets import EvalSet
 from aisle.evaluation.statistics import bootstrap_ci, paired_p_value
@@ -23,6 +22,7 @@ from indexer.ensure import ensure_products, ensure_users
 from kernel.data import RECALL_CUTOFFS, JudgedQuery, query_metrics, recall_at, relevant_set
 from kernel.digest import file_digest
 from kernel.opensearch import ConnectionSettings, make_client
+from kernel.progress import progress_for
 from kernel.spelling import SpellingCorrector
 from query_api.schemas import Mode, SearchRequest
 from query_api.search import ProfileCache, SearchBackend, SearchService
@@ -168,7 +168,7 @@ def evaluate(
             services[role, stage] = _service_for(stage, backend, encoder, alias, users, models[role])
     rankings: dict[str, dict[str, list[str]]] = {}
     latencies: dict[str, float] = {}
-    with Progress(console=console) as progress:
+    with progress_for(console) as progress:
         for system in wanted:
             task = progress.add_task(system.name, total=len(eval_set.queries))
             ranked, took = {}, []
