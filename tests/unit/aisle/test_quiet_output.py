@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 CHATTER = ["Loading weights", "Writing model shards", "pre-processing before quantization"]
+# Quieting sets these for the process it runs in; a test that ran the CLI in this one left them here.
+SET_BY_QUIETING = {"HF_HUB_DISABLE_PROGRESS_BARS", "TRANSFORMERS_VERBOSITY"}
 
 
 def _export(out: Path, *flags: str) -> str:
@@ -21,7 +24,8 @@ def _export(out: Path, *flags: str) -> str:
         "--out",
         str(out),
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True)
+    env = {k: v for k, v in os.environ.items() if k not in SET_BY_QUIETING}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=True, env=env)
     return done.stdout + done.stderr
 
 
