@@ -213,7 +213,8 @@ def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArra
     """One row of `FEATURES` per candidate."""
     nan, n = math.nan, len(candidates)
     query_list, query_numbers, taste = query.token_list, query.numbers, query.taste
-    query_tokens = sorted(set(query_list))
+    query_set = set(query_list)
+    query_tokens = sorted(query_set)
     size = len(query_tokens)
     # The API's budget is per search and 50 candidates come through here: each feature is one column,
     # made by a comprehension over the candidates (or over the few query tokens) and numpy, not a
@@ -234,7 +235,6 @@ def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArra
     numbers = [len(query_numbers & t.numbers) for t in titles]
     brands = [_read(c.brand).token_set if c.brand else None for c in candidates]
     categories = [_read(c.category_path).token_set if c.category_path else None for c in candidates]
-    query_set = set(query_tokens)
     without = np.full(n, nan)
     prices = _column([c.price for c in candidates], nan)
     columns = {
