@@ -14,7 +14,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -87,6 +87,10 @@ def _read(text: str) -> _Text:
     )
 
 
+# Queries have a cache of their own, so that a stream of new queries never pushes the catalog's titles out.
+_read_query = lru_cache(maxsize=1 << 12)(_read.__wrapped__)
+
+
 def _one_edit_keys(token: str) -> frozenset[str]:
     """`token` and each spelling of it with one letter dropped (SymSpell's symmetric delete)."""
     return frozenset({token, *(token[:i] + token[i + 1 :] for i in range(len(token)))})
@@ -107,9 +111,14 @@ class Lexicon:
                 for key in _one_edit_keys(word):
                     index[key].add(word)
         self._index = dict(index)
+        # Query words repeat from search to search (head queries most): look each up once.
+        self._cached_near = lru_cache(maxsize=1 << 14)(self._near)
 
     def near(self, word: str) -> frozenset[str]:
         """The catalog's other words about one edit from `word`."""
+        return self._cached_near(word)
+
+    def _near(self, word: str) -> frozenset[str]:
         found: set[str] = set()
         for key in _one_edit_keys(word):
             found.update(self._index.get(key, ()))
@@ -157,19 +166,15 @@ class QueryContext:
     rarest: float | None = None
     lexicon: Lexicon | None = None
 
-    @cached_property
-    def _normalized(self) -> str:
-        return normalize_text(self.text)
-
     @property
     def token_list(self) -> list[str]:
         """The query's tokens, in order."""
-        return _words(self._normalized)
+        return list(_read_query(self.text).tokens)
 
     @property
     def numbers(self) -> set[str]:
         """The query's numbers."""
-        return numbers_in(self._normalized, normalized=True)
+        return set(_read_query(self.text).numbers)
 
     def weight(self, token: str) -> float:
         """How much a token tells apart (its IDF; unknown tokens weigh as the rarest known)."""
@@ -205,80 +210,144 @@ def _level2(path: str | None) -> str | None:
     return " > ".join(parts[:2]) if parts else None
 
 
-def _column(values: Sequence[float | None], missing: float) -> npt.NDArray[np.float64]:
-    return np.array([missing if v is None else v for v in values], dtype=np.float64)
+@dataclass(frozen=True)
+class _Product:
+    """What the features read of a product whatever the search: its text read once, its own columns."""
+
+    token_set: frozenset[str]
+    bigrams: frozenset[tuple[str, str]]
+    numbers: frozenset[str]
+    brand: frozenset[str] | None
+    category: frozenset[str] | None
+    level2: str | None
+    # log_price, in_stock, log_popularity, title_tokens, title_distinct_tokens
+    columns: tuple[float, float, float, float, float]
+
+
+@lru_cache(maxsize=1 << 16)
+def _product(
+    title: str,
+    brand: str | None,
+    category_path: str | None,
+    price: float | None,
+    availability: str | None,
+    popularity: float | None,
+) -> _Product:
+    # Candidates come back search after search: what does not depend on the query is made once.
+    text = _read(title)
+    return _Product(
+        text.token_set,
+        text.bigrams,
+        text.numbers,
+        _read(brand).token_set if brand else None,
+        _read(category_path).token_set if category_path else None,
+        _level2(category_path),
+        (
+            math.nan if price is None else math.log1p(price),
+            (1.0 if availability == "in_stock" else 0.0) if availability else math.nan,
+            math.nan if popularity is None else math.log1p(popularity),
+            float(len(text.tokens)),
+            float(max(len(text.token_set), 1)),
+        ),
+    )
+
+
+_COLUMN = {name: i for i, name in enumerate(FEATURES)}
+# The values `features` reads per candidate, in the order its loop yields them.
+_RAW = [
+    "lexical_score",
+    "lexical_reciprocal_rank",
+    "semantic_score",
+    "semantic_reciprocal_rank",
+    "fused_score",
+    "personal_delta",
+    "cross_encoder_score",
+    "log_price",
+    "in_stock",
+    "log_popularity",
+    "title_tokens",
+    "title_term_share",
+    "number_match",
+    "brand_in_query",
+    "category_term_coverage",
+    "head_term_in_title",
+    "bigram_coverage",
+]
+_RAW_COLUMNS = [_COLUMN[name] for name in _RAW]
 
 
 def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArray[np.float64]:
     """One row of `FEATURES` per candidate."""
     nan, n = math.nan, len(candidates)
+    out = np.full((n, len(FEATURES)), nan)
+    if not n:
+        return out
     query_list, query_numbers, taste = query.token_list, query.numbers, query.taste
     query_set = set(query_list)
     query_tokens = sorted(query_set)
     size = len(query_tokens)
-    # The API's budget is per search and 50 candidates come through here: each feature is one column,
-    # made by a comprehension over the candidates (or over the few query tokens) and numpy, not a
-    # Python row per candidate.
-    titles = [_read(c.title) for c in candidates]
-    title_sets = [t.token_set for t in titles]
-    # has[j, i]: query token j is in title i.
-    has = np.array([[t in s for s in title_sets] for t in query_tokens], dtype=bool).reshape(size, n)
-    matched = has.sum(axis=0)
-    weights = np.array([query.weight(t) for t in query_tokens])
-    # A near miss: a query token of 4+ letters that the title lacks but has a catalog word one edit from.
-    lexicon = query.lexicon if query.lexicon is not None else Lexicon(query.idf)
-    near = np.zeros(n)
-    for j, t in enumerate(query_tokens):
-        if len(t) >= 4 and (words := lexicon.near(t)):
-            near += ~has[j] & np.array([not words.isdisjoint(s) for s in title_sets], dtype=bool)
+    head = query_list[-1] if query_list else None
     bigrams = set(zip(query_list, query_list[1:], strict=False))
-    numbers = [len(query_numbers & t.numbers) for t in titles]
-    brands = [_read(c.brand).token_set if c.brand else None for c in candidates]
-    categories = [_read(c.category_path).token_set if c.category_path else None for c in candidates]
-    without = np.full(n, nan)
-    prices = _column([c.price for c in candidates], nan)
-    columns = {
-        "lexical_score": _column([c.lexical_score for c in candidates], 0.0),
-        "lexical_reciprocal_rank": 1.0 / _column([c.lexical_rank or None for c in candidates], np.inf),
-        "semantic_score": _column([c.semantic_score for c in candidates], 0.0),
-        "semantic_reciprocal_rank": 1.0 / _column([c.semantic_rank or None for c in candidates], np.inf),
-        "fused_score": _column([c.fused_score for c in candidates], 0.0),
-        "personal_delta": _column([c.personal_delta for c in candidates], nan),
-        "cross_encoder_score": _column([c.cross_encoder_score for c in candidates], nan),
-        "term_coverage": matched / size if size else without,
-        "idf_coverage": weights @ has / weights.sum() if size else without,
-        # The last word of a product query is usually what the thing is ("cordless drill").
-        "head_term_in_title": (
-            np.array([query_list[-1] in s for s in title_sets], dtype=np.float64) if query_list else without
-        ),
-        "bigram_coverage": (
-            np.array([len(bigrams & t.bigrams) for t in titles]) / len(bigrams) if bigrams else without
-        ),
-        "near_miss_coverage": near / size if size else without,
-        "title_term_share": matched / np.maximum([len(s) for s in title_sets], 1),
-        "number_match": np.array(numbers) / len(query_numbers) if query_numbers else without,
-        "number_missing": np.array([not m for m in numbers], dtype=np.float64) if query_numbers else without,
-        "brand_in_query": np.array([b is not None and bool(b) and b <= query_set for b in brands], dtype=np.float64),
-        "category_term_coverage": (
-            _column([len(query_set & c) / size if c else None for c in categories], nan) if size else without
-        ),
-        "title_tokens": np.array([len(t.tokens) for t in titles], dtype=np.float64),
-        "query_tokens": np.full(n, float(size)),
-        "log_price": np.log1p(prices),
-        "in_stock": _column([c.availability == "in_stock" if c.availability else None for c in candidates], nan),
-        "log_popularity": np.log1p(_column([c.popularity for c in candidates], nan)),
-        "brand_affinity": _column([taste.brands.get(c.brand or "", 0.0) for c in candidates], 0.0)
-        if taste
-        else without,
-        "category_affinity": (
-            _column([taste.categories.get(_level2(c.category_path) or "", 0.0) for c in candidates], 0.0)
-            if taste
-            else without
-        ),
-        "price_distance": (
-            np.where(prices > 0, np.abs(np.log1p(prices) - math.log1p(taste.median_price)), nan)
-            if taste and taste.median_price
-            else without
-        ),
-    }
-    return np.column_stack([columns[name] for name in FEATURES]) if n else np.zeros((0, len(FEATURES)))
+    n_bigrams = len(bigrams)
+    # The API's budget is per search and 50 candidates come through here: one Python pass reads what
+    # each candidate needs (what is the product's own, made once per product), numpy does the rest.
+    products = [_product(c.title, c.brand, c.category_path, c.price, c.availability, c.popularity) for c in candidates]
+    raw = [
+        (
+            0.0 if c.lexical_score is None else c.lexical_score,
+            1.0 / c.lexical_rank if c.lexical_rank else 0.0,
+            0.0 if c.semantic_score is None else c.semantic_score,
+            1.0 / c.semantic_rank if c.semantic_rank else 0.0,
+            c.fused_score,
+            nan if c.personal_delta is None else c.personal_delta,
+            nan if c.cross_encoder_score is None else c.cross_encoder_score,
+            *p.columns,
+            len(query_numbers & p.numbers) if query_numbers else 0.0,
+            1.0 if p.brand and p.brand <= query_set else 0.0,
+            len(query_set & p.category) if p.category else nan,
+            1.0 if head in p.token_set else 0.0,
+            len(bigrams & p.bigrams) / n_bigrams if bigrams else nan,
+        )
+        for c, p in zip(candidates, products, strict=True)
+    ]
+    out[:, _RAW_COLUMNS] = raw
+    if size:
+        title_sets = [p.token_set for p in products]
+        # has[j, i]: query token j is in title i.
+        has = np.array([[tok in ts for ts in title_sets] for tok in query_tokens], dtype=bool)
+        matched = has.sum(axis=0)
+        weights = np.array([query.weight(tok) for tok in query_tokens])
+        # A near miss: a query token of 4+ letters that the title lacks but has a catalog word one edit from.
+        lexicon = query.lexicon if query.lexicon is not None else Lexicon(query.idf)
+        near = np.zeros(n)
+        for j, tok in enumerate(query_tokens):
+            if len(tok) >= 4 and (words := lexicon.near(tok)):
+                near += ~has[j] & np.array([not words.isdisjoint(ts) for ts in title_sets], dtype=bool)
+        out[:, _COLUMN["term_coverage"]] = matched / size
+        out[:, _COLUMN["idf_coverage"]] = weights @ has / weights.sum()
+        out[:, _COLUMN["near_miss_coverage"]] = near / size
+        out[:, _COLUMN["query_tokens"]] = size
+        out[:, _COLUMN["title_term_share"]] = matched / out[:, _COLUMN["title_term_share"]]
+        out[:, _COLUMN["category_term_coverage"]] /= size
+    else:
+        out[:, _COLUMN["query_tokens"]] = 0.0
+        out[:, _COLUMN["title_term_share"]] = 0.0
+        out[:, _COLUMN["category_term_coverage"]] = nan
+    if query_numbers:
+        matches = out[:, _COLUMN["number_match"]]
+        out[:, _COLUMN["number_missing"]] = matches == 0
+        out[:, _COLUMN["number_match"]] = matches / len(query_numbers)
+    else:
+        out[:, _COLUMN["number_match"]] = nan
+    if not query_list:
+        out[:, _COLUMN["head_term_in_title"]] = nan
+    if taste:
+        out[:, _COLUMN["brand_affinity"]] = [taste.brands.get(c.brand or "", 0.0) for c in candidates]
+        out[:, _COLUMN["category_affinity"]] = [taste.categories.get(p.level2 or "", 0.0) for p in products]
+        if taste.median_price:
+            # The distance in log price from what the shopper usually pays.
+            log_prices = out[:, _COLUMN["log_price"]]
+            out[:, _COLUMN["price_distance"]] = np.where(
+                log_prices > 0, np.abs(log_prices - math.log1p(taste.median_price)), nan
+            )
+    return out

@@ -2,13 +2,18 @@
 
 The model is LightGBM's own text format (`ranker.txt`) beside a card (`ranker.json`: the features in
 order, how it was trained, what it scored on dev). Serving scores a search's candidates in one
-`predict` call; `contributions` gives each feature's share of each score (LightGBM's TreeSHAP,
-`pred_contrib`), which add up to the score with the model's expected value.
+`predict` call, on the trees compiled to machine code by lleaves when it is installed (one compile per
+model file, cached by its SHA-256; LightGBM's own `predict` otherwise); `contributions` gives each
+feature's share of each score (LightGBM's TreeSHAP, `pred_contrib`), which add up to the score with the
+model's expected value.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +28,8 @@ from encoders.ranking.vocabulary import load_vocabulary, save_vocabulary
 
 __all__ = ["RANKER_CARD", "RANKER_DIR", "RANKER_FILE", "LtrRanker"]
 
+log = logging.getLogger("aisle.ranking")
+
 RANKER_DIR = "ranker"  # beside the encoder, in its model directory
 RANKER_FILE = "ranker.txt"
 RANKER_CARD = "ranker.json"
@@ -35,11 +42,14 @@ class LtrRanker:
     Args:
         booster: The LightGBM booster.
         card: What it was trained on and with (`features` lists its inputs in order).
+        idf: The catalog's token weights the features read.
+        source: The model file it was loaded from (None: trained in this process), which serving compiles.
     """
 
     booster: Any
     card: dict[str, Any]
     idf: dict[str, float] = field(default_factory=dict)
+    source: Path | None = None
 
     @property
     def features(self) -> list[str]:
@@ -71,9 +81,40 @@ class LtrRanker:
         found = self.card.get("cross_encoder") or {}
         return int(found["depth"]) if "depth" in found else None
 
+    @cached_property
+    def compiled(self) -> Any | None:
+        """The trees as machine code (an lleaves model), or None: not installed, no model file, or it failed."""
+        if self.source is None:
+            return None
+        try:
+            import lleaves
+        except ImportError:
+            return None
+        import platformdirs
+
+        digest = hashlib.sha256(self.source.read_bytes()).hexdigest()[:16]
+        cache = Path(platformdirs.user_cache_dir("aisle")) / "rankers" / f"{digest}.so"
+        try:
+            model = lleaves.Model(model_file=str(self.source))
+            if cache.is_file():
+                model.compile(cache=str(cache))
+            else:
+                # Compiled under a private name and renamed, so a process starting beside this one never
+                # loads half a file.
+                cache.parent.mkdir(parents=True, exist_ok=True)
+                partial = cache.with_suffix(f".{os.getpid()}.partial")
+                model.compile(cache=str(partial))
+                os.replace(partial, cache)
+        except Exception as exc:  # a compiler problem costs speed, never the ranking
+            log.warning(json.dumps({"event": "ranker_not_compiled", "error": f"{type(exc).__name__}: {exc}"}))
+            return None
+        return model
+
     def score(self, rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """One score per row (higher ranks first)."""
-        scores: npt.NDArray[np.float64] = np.asarray(self.booster.predict(rows, num_threads=1), dtype=np.float64)
+        compiled = self.compiled
+        found = compiled.predict(rows, n_jobs=1) if compiled is not None else self.booster.predict(rows, num_threads=1)
+        scores: npt.NDArray[np.float64] = np.asarray(found, dtype=np.float64)
         return scores
 
     def contributions(self, rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -113,4 +154,5 @@ class LtrRanker:
             raise ModelNotFoundError(
                 f"The ranker in {folder} was trained on other features than this aisle computes; retrain it."
             )
-        return cls(lightgbm.Booster(model_file=str(folder / RANKER_FILE)), card, load_vocabulary(folder))
+        source = folder / RANKER_FILE
+        return cls(lightgbm.Booster(model_file=str(source)), card, load_vocabulary(folder), source)

@@ -123,8 +123,10 @@ class RankingStage:
                 seconds,
             )
         # Stable: equal scores keep the fused order.
-        order = [candidates[i].id for i in np.argsort(-scores, kind="stable").tolist()]
-        by_id = {c.id: s for c, s in zip(candidates, scores.tolist(), strict=True) if math.isfinite(s)}
+        order = [fused_order[i] for i in np.argsort(-scores, kind="stable").tolist()]
+        by_id = dict(zip(fused_order, scores.tolist(), strict=True))
+        if not np.isfinite(scores).all():  # the candidates the cross-encoder alone did not score
+            by_id = {i: s for i, s in by_id.items() if math.isfinite(s)}
         shares: dict[str, dict[str, float]] = {}
         if contributions is not None:
             names = [*FEATURES, "expected_value"]

@@ -53,8 +53,27 @@ def test_a_saved_ranker_scores_the_same_after_loading(trained: tuple[LtrRanker, 
     ranker.save(tmp_path / "ranker")
     loaded = LtrRanker.load(tmp_path / "ranker")
     rows = features(QueryContext(dev[0][0]), dev[0][1])
-    np.testing.assert_array_equal(loaded.score(rows), ranker.score(rows))
+    np.testing.assert_allclose(loaded.score(rows), ranker.score(rows), rtol=1e-9, atol=1e-12)
     assert loaded.idf == {"drill": 2.5} and loaded.features == FEATURES
+
+
+def test_a_loaded_ranker_scores_on_compiled_trees_as_lightgbm_does(
+    trained: tuple[LtrRanker, list], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    ranker, dev = trained
+    ranker.save(tmp_path / "ranker")
+    loaded = LtrRanker.load(tmp_path / "ranker")
+    assert loaded.compiled is not None
+    # Every feature missing somewhere, as NaN: compiled trees must send it down LightGBM's default branch.
+    rows = np.vstack([features(QueryContext(q), cs) for q, cs, _ in dev])
+    rows[np.random.default_rng(0).random(rows.shape) < 0.2] = np.nan
+    np.testing.assert_allclose(loaded.score(rows), loaded.booster.predict(rows), rtol=1e-9, atol=1e-12)
+    (compiled,) = (tmp_path / "cache" / "aisle" / "rankers").glob("*.so")
+    # A second process loads the compiled file instead of compiling again.
+    again = LtrRanker.load(tmp_path / "ranker")
+    assert again.compiled is not None and list(compiled.parent.iterdir()) == [compiled]
+    np.testing.assert_allclose(again.score(rows), loaded.score(rows), rtol=1e-12)
 
 
 def test_a_ranker_trained_on_other_features_is_refused(trained: tuple[LtrRanker, list], tmp_path: Path) -> None:
