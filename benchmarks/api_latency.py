@@ -32,23 +32,32 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
+import orjson
 import psutil
 
 from aisle.engine import get_engine_settings
 from aisle.engine.node import free_port
 from benchmarks.common import data_dir, home_depot_index, write_result
-from benchmarks.forwarding_api import bare_bm25_body
+from benchmarks.forwarding_api import bare_bm25_body, bare_hybrid_body
+from encoders import get_encoder_settings, load_encoder
 from indexer import IndexerSettings, IndexStore, build_users_index
 from kernel.catalog.reader import RawRow
 from kernel.opensearch import make_client, resolve_url
 from kernel.rejects import RejectLog
+from query_api.search.service import pipeline_name
+from query_api.serving import serving_settings, spelling_corrector
+from query_api.settings import QueryApiSettings
 
 MODES = ["bm25", "dense", "hybrid", "personalized"]
 BARE = "bare-opensearch-bm25"  # OpenSearch `_search` with the API's BM25 query, no API in between
+# The engine floor: OpenSearch `_search` with the API's hybrid body, its query vector computed beforehand.
+BARE_HYBRID = "bare-opensearch-hybrid"
 FLOOR = "forwarding-floor"  # the same body through uvicorn, FastAPI and opensearch-py, no search logic
 
 
@@ -72,7 +81,7 @@ def simulated_shoppers(judgments: Path, count: int, seed: int) -> list[RawRow]:
 
 
 async def run(
-    requests: list[tuple[str, dict[str, Any]]], concurrency: int, client: httpx.AsyncClient
+    requests: list[tuple[str, Any]], concurrency: int, client: httpx.AsyncClient
 ) -> tuple[list[float], int, float]:
     latencies: list[float] = []
     errors = 0
@@ -85,13 +94,60 @@ async def run(
             position += 1
             method, url = method_url.split(" ", 1)
             started = time.perf_counter()
-            response = await (client.get(url, params=payload) if method == "GET" else client.post(url, json=payload))
+            if method == "GET":
+                response = await client.get(url, params=payload)
+            elif isinstance(payload, bytes):  # a body serialized beforehand (one carrying a vector)
+                response = await client.post(url, content=payload, headers={"content-type": "application/json"})
+            else:
+                response = await client.post(url, json=payload)
             latencies.append(time.perf_counter() - started)
             errors += response.status_code != 200
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return latencies, errors, time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class EngineFloor:
+    """The bare hybrid requests: the API's fusion pipeline and, per query, the body the API would send."""
+
+    pipeline: str
+    bodies: dict[str, bytes]
+
+
+def engine_floor(model: Path, queries: list[str]) -> tuple[EngineFloor, dict[str, Any]]:
+    """Each query's hybrid body as the API builds it (spelling corrected, encoded by the configured query tower).
+
+    The query vectors are computed here, before any timing, so the bare requests carry no encoding;
+    the thread CPU that encoding and personalizing took here is returned (medians, ms per query).
+    """
+    settings = serving_settings(QueryApiSettings(), model)
+    corrector = spelling_corrector(settings, model)
+    encoder = load_encoder(get_encoder_settings().model_copy(update={"model_dir": model, "query_cache_size": 0}))
+    bodies: dict[str, bytes] = {}
+    encoding: list[float] = []
+    personalizing: list[float] = []
+    rng = np.random.default_rng(0)
+    for q in queries:
+        text = corrector.correct(q) if corrector is not None else q
+        began = time.thread_time()
+        vector = encoder.encode_query(text)
+        encoding.append(time.thread_time() - began)
+        user = rng.standard_normal(vector.shape[0]).astype(np.float32)
+        began = time.thread_time()
+        encoder.personalize(vector, user / np.linalg.norm(user), settings.personal_weight)
+        personalizing.append(time.thread_time() - began)
+        body = bare_hybrid_body(text, vector, settings.pagination_depth)
+        bodies[q] = orjson.dumps(body, option=orjson.OPT_SERIALIZE_NUMPY)
+    pipeline = pipeline_name(settings.default_fusion, settings.lexical_weight, settings.rank_constant)
+    tower = "static" if encoder.query_tower is not None else "transformer"
+    cpu = {
+        "query_encoding": statistics.median(encoding) * 1000,
+        "personalization": statistics.median(personalizing) * 1000,
+        "query_tower": tower,
+    }
+    return EngineFloor(pipeline, bodies), cpu
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -107,6 +163,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--warmup", type=int, default=1000, help="unmeasured requests per configuration first")
     parser.add_argument("--query-cache", action="store_true", help="keep the API's query-vector LRU cache on")
+    parser.add_argument(
+        "--rerank",
+        action="store_true",
+        help="let the API's ranking stage run (default: rerank=false, the same retrieval as the engine floor)",
+    )
     args = parser.parse_args()
 
     hd = data_dir() / "home-depot"
@@ -127,6 +188,13 @@ def main() -> None:
     with gzip.open(hd / "judgments.csv.gz", "rt", encoding="utf-8") as rows:
         queries = sorted({row["search_term"] for row in csv.DictReader(rows)})
     random.Random(args.seed).shuffle(queries)
+    args.engine_floor, api_cpu = engine_floor(args.model, queries)
+    print(
+        f"engine floor: {len(args.engine_floor.bodies):,} hybrid bodies, pipeline {args.engine_floor.pipeline}; "
+        f"API CPU per query measured in-process: encoding {api_cpu['query_encoding']:.3f} ms "
+        f"({api_cpu['query_tower']}), personalization {api_cpu['personalization']:.3f} ms",
+        file=sys.stderr,
+    )
     port = free_port()
     env = {**os.environ, "AISLE_ENCODER_MODEL_DIR": str(args.model), "AISLE_API_USERS_INDEX": "users"}
     if not args.query_cache:
@@ -161,6 +229,8 @@ def main() -> None:
             "warmup": args.warmup,
             "query_cache": args.query_cache,
             "simulated_shoppers": users.users,
+            "rerank": args.rerank,
+            "api_cpu_in_process_ms": api_cpu,
             "results": results,
         },
     )
@@ -174,6 +244,17 @@ def main() -> None:
             f"its faster pass: {bare:.1f} ms)"
         )
         print(f"forwarding_floor_p50_c4: {floor_p50:.1f} ms ({floor_p50 / bare:.2f}x vs bare BM25 _search)")
+        hybrid = next(r["p50_ms"] for r in results if r["config"] == BARE_HYBRID and r["concurrency"] == 4)
+        print(
+            f"personalized / bare hybrid at c=4: {personal['p50_ms'] / hybrid:.2f}x (bare hybrid {hybrid:.1f} ms); "
+            f"personalized / bare BM25: {ratio:.2f}x"
+        )
+        api = personal["cpu_ms_per_request"]["api"]
+        encoding, personalizing = api_cpu["query_encoding"], api_cpu["personalization"]
+        print(
+            f"personalized API CPU per search: {api:.2f} ms = encoding {encoding:.2f} + personalization "
+            f"{personalizing:.3f} + the rest {api - encoding - personalizing:.2f}"
+        )
     print(f"results: {path}")
 
 
@@ -217,7 +298,7 @@ async def measure(
         for concurrency in args.concurrency:
             # Bare BM25 runs first and again last: on a node started just before, its first pass can still
             # pay for JIT warm-up (once 10.7 ms, 4.2 ms on the next run), which would flatter every ratio.
-            for config in [BARE, FLOOR, *MODES, BARE]:
+            for config in [BARE, BARE_HYBRID, FLOOR, *MODES, BARE]:
                 server = servers.get(config, servers["api"])
                 warmup = [
                     _request(config, warmup_queries[i % len(queries)], args, rng, urls, opensearch_url)
@@ -265,9 +346,14 @@ def _request(
 ) -> tuple[str, dict[str, Any]]:
     if config == BARE:
         return f"POST {opensearch_url}/products/_search", bare_bm25_body(q)
+    if config == BARE_HYBRID:
+        floor: EngineFloor = args.engine_floor
+        return f"POST {opensearch_url}/products/_search?search_pipeline={floor.pipeline}", floor.bodies[q]
     if config == FLOOR:
         return f"GET {urls[FLOOR]}/search", {"q": q}
     params: dict[str, Any] = {"q": q, "mode": config, "size": 10}
+    if config in ("hybrid", "personalized") and not args.rerank:
+        params["rerank"] = "false"
     if config == "personalized":
         params["user_id"] = f"sim-{rng.randrange(args.shoppers)}"
     return f"GET {urls['api']}/search", params

@@ -14,6 +14,8 @@ from __future__ import annotations
 import argparse
 from typing import Annotated, Any
 
+import numpy as np
+import numpy.typing as npt
 import orjson
 import uvicorn
 from fastapi import FastAPI, Query, Response
@@ -27,6 +29,15 @@ from query_api.search import dsl
 def bare_bm25_body(q: str) -> dict[str, Any]:
     """The API's BM25 query for `q` with no filters, top 10, the fields a hit carries."""
     return dsl.page(dsl.lexical(q, []), 0, 10, {})
+
+
+def bare_hybrid_body(q: str, vector: npt.NDArray[np.float32], depth: int) -> dict[str, Any]:
+    """The API's one-request hybrid search for `q` and its query vector, no filters, top 10.
+
+    Sent with the API's named fusion pipeline (`search_pipeline=aisle-minmax-<weight>`), it is what
+    OpenSearch does for aisle's `hybrid` when the fusion runs in OpenSearch: the engine's share of it.
+    """
+    return dsl.page(dsl.hybrid(q, vector, depth, []), 0, 10, {})
 
 
 def create_app(index: str, client: OpenSearch | None = None) -> FastAPI:

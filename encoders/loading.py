@@ -15,7 +15,8 @@ from encoders.backends import OnnxTextEncoder, TextEncoder, TorchTextEncoder, Ve
 from encoders.errors import ModelNotFoundError
 from encoders.export import ONNX_FP32, ONNX_INT8
 from encoders.fingerprint import METADATA_FILE, EncoderFingerprint, weights_digest
-from encoders.settings import Backend, EncoderSettings
+from encoders.query_tower import StaticQueryTower
+from encoders.settings import Backend, EncoderSettings, QueryTower
 from encoders.text import ProductTextTemplate
 from encoders.user_tower import USER_GATE_FILE, LearnedGate
 from kernel.product import Product
@@ -60,6 +61,7 @@ class Encoder:
         query_cache_size: Query vectors kept (least recently used evicted); 0 disables the cache.
         user_gate: The trained query/user fusion exported with the model, if it was trained with one.
         model_dir: The folder it was loaded from (where the ranking stage and serving defaults live beside it).
+        query_tower: The static tower that encodes the queries it covers (None: the transformer encodes all).
     """
 
     def __init__(
@@ -71,8 +73,10 @@ class Encoder:
         query_cache_size: int = 10_000,
         user_gate: LearnedGate | None = None,
         model_dir: Path | None = None,
+        query_tower: StaticQueryTower | None = None,
     ) -> None:
         self.text_encoder = text_encoder
+        self.query_tower = query_tower
         self.model_dir = model_dir
         self.user_gate = user_gate
         self.template = template
@@ -126,7 +130,8 @@ class Encoder:
             cache.hits += 1
             return cached
         cache.misses += 1
-        vector: Vectors = self.text_encoder.encode([key])[0]
+        static = self.query_tower.encode_covered(key) if self.query_tower is not None else None
+        vector: Vectors = static if static is not None else self.text_encoder.encode([key])[0]
         vector.setflags(write=False)  # shared by every caller that hits the cache
         if cache.capacity:
             cache.entries[key] = vector
@@ -186,7 +191,32 @@ def load_encoder(settings: EncoderSettings) -> Encoder:
     )
     fingerprint = EncoderFingerprint(model_id, weights_digest(model_dir), template.describe(), text_encoder.dimension)
     gate = LearnedGate.load(model_dir / USER_GATE_FILE) if (model_dir / USER_GATE_FILE).is_file() else None
-    return Encoder(text_encoder, template, fingerprint, backend, settings.query_cache_size, gate, model_dir)
+    tower = _query_tower(settings, model_dir, fingerprint)
+    return Encoder(text_encoder, template, fingerprint, backend, settings.query_cache_size, gate, model_dir, tower)
+
+
+def _query_tower(
+    settings: EncoderSettings, model_dir: Path, fingerprint: EncoderFingerprint
+) -> StaticQueryTower | None:
+    if settings.query_tower is QueryTower.TRANSFORMER:
+        return None
+    tower = StaticQueryTower.beside(model_dir)
+    if tower is None:
+        raise ModelNotFoundError(
+            f"AISLE_ENCODER_QUERY_TOWER=static, but {model_dir} has no query tower: train one with "
+            f"`aisle encoders query-tower --model {model_dir} --home-depot DIR | --store DIR`, or unset it."
+        )
+    if tower.card.get("product_encoder") != fingerprint.value:
+        # Its vectors only mean something next to the product vectors it was trained against.
+        raise ModelNotFoundError(
+            f"The query tower in {model_dir} was trained against products encoded by "
+            f"{tower.card.get('product_encoder')}, not {fingerprint.value}: retrain it for this model."
+        )
+    if tower.dimension != fingerprint.dimension:
+        raise ModelNotFoundError(
+            f"The query tower in {model_dir} makes {tower.dimension}-d vectors, the model {fingerprint.dimension}-d."
+        )
+    return tower
 
 
 def _metadata(model_dir: Path) -> dict[str, Any] | None:

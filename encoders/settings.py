@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Backend", "EncoderSettings", "get_encoder_settings"]
+__all__ = ["Backend", "EncoderSettings", "QueryTower", "get_encoder_settings"]
 
 
 class Backend(StrEnum):
@@ -19,6 +19,13 @@ class Backend(StrEnum):
     TORCH = "torch"
     ONNX = "onnx"
     ONNX_INT8 = "onnx-int8"
+
+
+class QueryTower(StrEnum):
+    """What encodes queries (products are always encoded by the transformer)."""
+
+    TRANSFORMER = "transformer"
+    STATIC = "static"  # the static tower beside the model (`aisle encoders query-tower`)
 
 
 class EncoderSettings(BaseSettings):
@@ -43,6 +50,10 @@ class EncoderSettings(BaseSettings):
         default=False, description="Let idle ONNX Runtime threads busy-wait (faster alone, slower beside OpenSearch)."
     )
     query_cache_size: int = Field(default=10_000, ge=0, description="Query vectors kept in the LRU cache.")
+    query_tower: QueryTower = Field(
+        default=QueryTower.TRANSFORMER,
+        description="What encodes queries: the transformer, or the static tower trained beside the model.",
+    )
 
 
 @lru_cache

@@ -1,4 +1,4 @@
-"""`aisle encoders …`: export models for serving."""
+"""`aisle encoders …`: export models for serving, and train a static query tower beside one."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
-from aisle.cli.console import out
+from aisle.cli.console import err, out
+from aisle.cli.options import command_from_dataclass
+from aisle.query_tower import QueryTowerJob
 from encoders.export import export_model
 from encoders.loading import BASE_MODEL_ID, base_model_dir
 from encoders.text import DEFAULT_TEMPLATE, ProductTextTemplate
@@ -40,3 +42,23 @@ def export(
     )
     out.print(f"exported {name} to {out_dir}; fingerprint {fingerprint.value}")
     out.print(f"serve it with AISLE_ENCODER_MODEL_DIR={out_dir}")
+
+
+def _query_tower(job: QueryTowerJob) -> None:
+    run = job.run(err)
+    card = run.tower.card
+    out.print(
+        f"query tower {card['name']}: dev nDCG@10 (dense, all products) {card['curve'][0]['dev_ndcg@10']} distilled → "
+        f"{card['best_dev_ndcg@10']} trained (transformer: {card['dev_ndcg@10_transformer']}), {card['seconds']:.0f}s"
+    )
+    out.print(f"saved in {run.folder}; serve it with AISLE_ENCODER_QUERY_TOWER=static")
+    out.print(f"replay it: aisle encoders query-tower --replay {run.folder / 'query_tower_args.json'}")
+
+
+app.command("query-tower")(
+    command_from_dataclass(
+        QueryTowerJob,
+        _query_tower,
+        "Distil a static query tower from the model and train it against the model's frozen product vectors.",
+    )
+)
