@@ -1,8 +1,11 @@
-"""Query encoding, one query at a time as the API does it: torch fp32 vs ONNX fp32 vs ONNX int8.
+"""Query encoding, one query at a time as the API does it: torch fp32 vs ONNX fp32 vs ONNX int8 vs the static tower.
 
 Each backend encodes the same Home Depot test queries one by one (the LRU cache is off), after a
-warm-up; the median latency and its ratio to torch fp32 are printed, with each ONNX backend's mean
-and minimum cosine to torch fp32 on those queries (the target is ≥ 0.99).
+warm-up; the median latency, the median CPU of the calling thread and the ratio to torch fp32 are
+printed, with each backend's mean and minimum cosine to torch fp32 on those queries (the target for
+ONNX is ≥ 0.99). When the model has a static query tower (`aisle encoders query-tower`), it is timed
+too (`static`: queries it does not cover fall back to ONNX int8, as in the API); its cosine to the
+transformer says how far it moved from it, not how well it ranks (that is `aisle eval`'s job).
 """
 
 from __future__ import annotations
@@ -17,8 +20,11 @@ import numpy as np
 from aisle.evaluation import home_depot_set
 from benchmarks.common import data_dir, exported_base_model, median, write_result
 from encoders import Backend, EncoderSettings, load_encoder
+from encoders.query_tower import StaticQueryTower
+from encoders.settings import QueryTower
 
 BACKENDS = [Backend.TORCH, Backend.ONNX, Backend.ONNX_INT8]
+STATIC = "static"
 
 
 def main() -> None:
@@ -31,36 +37,47 @@ def main() -> None:
     args = parser.parse_args()
     model = args.model or exported_base_model()
     queries = [q.text for q in home_depot_set(data_dir() / "home-depot").queries][: args.queries]
-    vectors: dict[Backend, np.ndarray] = {}
-    latencies: dict[Backend, list[float]] = {}
-    for backend in BACKENDS:
-        settings = EncoderSettings(model_dir=model, backend=backend, query_cache_size=0, threads=args.threads)
+    vectors: dict[str, np.ndarray] = {}
+    latencies: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
+    runs = [
+        (b.value, EncoderSettings(model_dir=model, backend=b, query_cache_size=0, threads=args.threads))
+        for b in BACKENDS
+    ]
+    if StaticQueryTower.beside(model) is not None:
+        runs.append((STATIC, runs[-1][1].model_copy(update={"query_tower": QueryTower.STATIC})))
+    for name, settings in runs:
         encoder = load_encoder(settings)
         for query in queries[:20]:  # warm-up: first calls allocate
             encoder.encode_query(query)
-        timings, rows = [], []
+        timings, threads, rows = [], [], []
         for query in queries:
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.thread_time()
             rows.append(encoder.encode_query(query))
+            threads.append((time.thread_time() - began_cpu) * 1000)
             timings.append((time.perf_counter() - began) * 1000)
-        latencies[backend], vectors[backend] = timings, np.stack(rows)
-    reference = median(latencies[Backend.TORCH])
+        latencies[name], cpu[name], vectors[name] = timings, threads, np.stack(rows)
+    reference = median(latencies[Backend.TORCH.value])
     result: dict[str, dict[str, float]] = {}
     print(f"{len(queries)} Home Depot test queries, one at a time, model {model.name}")
-    print(f"{'backend':10s} {'median ms':>9s} {'p90 ms':>7s} {'speed-up':>8s} {'mean cos':>9s} {'min cos':>8s}")
-    for backend in BACKENDS:
-        cosines = np.sum(vectors[backend] * vectors[Backend.TORCH], axis=1)
-        p50, p90 = median(latencies[backend]), statistics.quantiles(latencies[backend], n=10)[-1]
-        result[backend.value] = {
+    print(
+        f"{'backend':10s} {'median ms':>9s} {'p90 ms':>7s} {'cpu ms':>7s} {'speed-up':>8s} {'mean cos':>9s} "
+        f"{'min cos':>8s}"
+    )
+    for name, _ in runs:
+        cosines = np.sum(vectors[name] * vectors[Backend.TORCH.value], axis=1)
+        p50, p90 = median(latencies[name]), statistics.quantiles(latencies[name], n=10)[-1]
+        result[name] = {
             "median_ms": p50,
             "p90_ms": p90,
+            "median_thread_cpu_ms": median(cpu[name]),
             "speedup_vs_torch": reference / p50,
             "mean_cosine": float(cosines.mean()),
             "min_cosine": float(cosines.min()),
         }
         print(
-            f"{backend.value:10s} {p50:9.2f} {p90:7.2f} {reference / p50:7.2f}× {cosines.mean():9.4f} "
-            f"{cosines.min():8.4f}"
+            f"{name:10s} {p50:9.3f} {p90:7.3f} {median(cpu[name]):7.3f} {reference / p50:7.2f}× "
+            f"{cosines.mean():9.4f} {cosines.min():8.4f}"
         )
     print(f"results: {write_result('query_encoding', {'queries': len(queries), 'backends': result})}")
 

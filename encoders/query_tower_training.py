@@ -34,7 +34,7 @@ __all__ = ["QueryTowerArgs", "TowerSearch", "distil_tower", "dense_ndcg", "train
 class QueryTowerArgs(ReplayableArgs):
     """How the static query tower is trained."""
 
-    epochs: int = field(default=6, metadata={"help": "Passes over the training searches.", "min": 0, "max": 100})
+    epochs: int = field(default=3, metadata={"help": "Passes over the training searches.", "min": 0, "max": 100})
     batch_size: int = field(default=128, metadata={"help": "Searches per step.", "min": 2, "max": 4096})
     learning_rate: float = field(default=0.01, metadata={"help": "Adam's step size on the token vectors."})
     temperature: float = field(default=0.05, metadata={"help": "Softmax temperature of the ranking loss."})

@@ -69,6 +69,10 @@ class RankingStage:
         self.cross_encoder = cross_encoder if ranker is None or ranker.uses_cross_encoder else None
         self.budget_s = budget_ms / 1000
         self.cross_encoder_depth = cross_encoder_depth
+        if self.ranker is not None:
+            # Compiling the trees (or loading them compiled) takes up to a second: before the warm-up,
+            # whose time is judged against the budget like any search's.
+            _ = self.ranker.compiled
         if self.ready:
             # The first calls into LightGBM and ONNX Runtime allocate: pay for that now, not in a search.
             self.rerank("warm up", [Candidate("warm-up", "warm up")], explain=True)
