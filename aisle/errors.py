@@ -11,7 +11,8 @@ AisleError
 │   ├── NodeFailedError        the node exited or never became healthy (carries the log tail)
 │   └── ImageBuildError        the container image could not be built
 ├── ApiStartError              the quickstart's API process exited or did not become ready
-└── EvalGateError              a relevance metric fell below its baseline by more than the tolerance
+├── EvalGateError              a relevance metric fell below its baseline by more than the tolerance
+└── ReproError                 a reproduction entry is malformed, its data differs or its command failed
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ __all__ = [
     "NodeError",
     "NodeFailedError",
     "PortBusyError",
+    "ReproError",
     "VersionNotFoundError",
 ]
 
@@ -99,3 +101,7 @@ class ApiStartError(AisleError):
 
 class EvalGateError(AisleError):
     """A metric fell below its baseline by more than the tolerance."""
+
+
+class ReproError(AisleError):
+    """A reproduction entry is malformed, its dataset is not the one measured, or its command failed."""

@@ -28,7 +28,9 @@ import numpy.typing as npt
 from encoders.backends import TorchTextEncoder
 from encoders.errors import TrainingDataError
 from encoders.evaluation import corpus_metrics
+from encoders.fingerprint import weights_digest
 from encoders.histories import Purchase, user_vectors
+from encoders.product_vectors import PRODUCT_VECTORS_FILE, ProductVectors
 from encoders.runs import CHECKPOINT, DevCheckpoints, TrainingResult, dev_corpus, run_epochs, write_run_outputs
 from encoders.samplers import TrainingExample
 from encoders.text import ProductTextTemplate
@@ -205,8 +207,12 @@ def train_user_tower(
         TrainingDataError: no purchase histories, or no example whose shopper has one.
     """
     started = time.perf_counter()
-    encoder = TorchTextEncoder(base_model, max_seq_length=args.max_seq_length, batch_size=128)
-    data = tower_data(encoder.encode, examples, catalog, dev, histories, args, template, demographics)
+    encode, made_by = _frozen_encoder(base_model, args)
+    data = tower_data(encode, examples, catalog, dev, histories, args, template, demographics)
+    if made_by is not None:
+        # The index will hold exactly these vectors (same model, same backend): kept for it.
+        texts = [template.render(p) for p in catalog]
+        ProductVectors.of(*made_by, texts, data.candidates.numpy()).save(args.output_dir / PRODUCT_VECTORS_FILE)
     checkpoint_dir = args.output_dir / CHECKPOINT
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
     # The encoder's files are copied, not re-saved, so the export keeps the base's fingerprint and the
@@ -257,3 +263,26 @@ def _padded(rows: list[list[int]]) -> Any:
     for i, row in enumerate(rows):
         matrix[i, : len(row)] = torch.tensor(row, dtype=torch.long)
     return matrix
+
+
+def _frozen_encoder(
+    base_model: Path, args: TrainingArgs
+) -> tuple[Callable[[Sequence[str]], npt.NDArray[np.float32]], tuple[str, str] | None]:
+    """What encodes for a frozen-encoder run, and (fingerprint, backend) when its product vectors are the served ones.
+
+    The base model is served as its ONNX int8 export: encoding with it is several times faster than
+    torch and gives the vectors the index will hold. Without the export tools, torch encodes.
+    """
+    from encoders.loading import exported_base_model, load_encoder
+    from encoders.settings import Backend, EncoderSettings
+
+    exported = exported_base_model()
+    if exported is not None and weights_digest(exported) == weights_digest(base_model):
+        encoder = load_encoder(
+            EncoderSettings(
+                model_dir=exported, backend=Backend.ONNX_INT8, max_seq_length=args.max_seq_length, query_cache_size=0
+            )
+        )
+        return encoder.encode_texts, encoder.vector_identity
+    torch_encoder = TorchTextEncoder(base_model, max_seq_length=args.max_seq_length, batch_size=128)
+    return torch_encoder.encode, None

@@ -17,6 +17,7 @@ from aisle.cli.evaluate import eval_command
 from aisle.cli.index import app as index_app
 from aisle.cli.opensearch import image_app, opensearch_app
 from aisle.cli.rank import app as rank_app
+from aisle.cli.repro import repro_command
 from aisle.cli.stack import down, sample_command, serve, simulate_command, up
 from aisle.cli.train import train_command
 from kernel.errors import AisleError
@@ -52,6 +53,7 @@ app.command("eval")(eval_command)
 app.command("simulate")(simulate_command)
 app.command("sample")(sample_command)
 app.command("serve")(serve)
+app.command("repro")(repro_command)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ import typer
 
 from aisle.cli.console import err, out
 from encoders import get_encoder_settings, load_encoder
+from encoders.loading import batch_settings
 from indexer.bluegreen import build_index
 from indexer.incremental import apply_updates
 from indexer.lifecycle import IndexState, gc, rollback, versions
@@ -47,7 +48,7 @@ def build(
 ) -> None:
     """Index a whole catalog into a new index, check it, and switch the alias to it."""
     settings = _settings(max_reject_rate=max_reject_rate, alias=alias)
-    encoder = load_encoder(get_encoder_settings())
+    encoder = load_encoder(batch_settings(get_encoder_settings()))
     report = build_index(_store(settings), encoder, catalog, settings, fmt=fmt, console=err)
     load = report.load
     out.print(
@@ -80,7 +81,7 @@ def update(
     """Upsert changed products and delete ids in the live index (unchanged content is not re-encoded)."""
     settings = _settings(alias=alias, max_reject_rate=max_reject_rate)
     deletes = [line.strip() for line in delete_ids.read_text().splitlines() if line.strip()] if delete_ids else []
-    encoder = load_encoder(get_encoder_settings())
+    encoder = load_encoder(batch_settings(get_encoder_settings()))
     report = apply_updates(_store(settings), encoder, catalog, deletes, settings, fmt=fmt)
     out.print(
         f"{report.index}: {report.created} new, {report.reencoded} re-encoded, {report.partial} price/stock only, "
@@ -178,7 +179,7 @@ def assign_taxonomy(
     from encoders.taxonomy_assignment import TaxonomyAssigner
     from kernel.taxonomy import Taxonomy
 
-    encoder = load_encoder(get_encoder_settings())
+    encoder = load_encoder(batch_settings(get_encoder_settings()))
     assigner = TaxonomyAssigner(Taxonomy.from_tsv(taxonomy), encoder.encode_texts, prior_weight=prior_weight)
     report = write_taxonomy_column(catalog, catalog_format, assigner, out_file)
     for line, reason in report.skipped.items():

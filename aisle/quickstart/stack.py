@@ -22,6 +22,7 @@ from aisle.ranking import RankerJob, train_ranker
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import BASE_MODEL_ID, EncoderSettings, base_model_dir, export_model, get_encoder_settings, load_encoder
 from encoders.fine_tune import fine_tune
+from encoders.product_vectors import PRODUCT_VECTORS_FILE, ProductVectors
 from encoders.ranking import LtrRanker
 from encoders.text import ProductTextTemplate
 from encoders.training_args import TrainingArgs
@@ -118,6 +119,8 @@ def bring_up(
         _step(report, console, "generate the SIMULATED store", lambda: _simulate(state, config, store_dir))
     report.model_dir = _choose_model(report, console, state, settings, model)
     encoder = load_encoder(get_encoder_settings().model_copy(update={"model_dir": report.model_dir}))
+    # The tower step encoded the catalog with this same model and backend: the index takes its vectors.
+    reused = encoder.reuse(ProductVectors.load(settings.home / "training" / PRODUCT_VECTORS_FILE))
     store = IndexStore(make_client(engine, report.opensearch_url), indexer)
 
     def products() -> str:
@@ -127,7 +130,8 @@ def bring_up(
         if not isinstance(ensured.build, BuildReport):
             return CURRENT
         load = ensured.build.load
-        return f"{load.indexed:,} products into {ensured.index} ({load.docs_per_second:,.0f} docs/s)"
+        kept = f", {reused:,} vectors from the tower step" if reused else ""
+        return f"{load.indexed:,} products into {ensured.index} ({load.docs_per_second:,.0f} docs/s{kept})"
 
     _step(report, console, "index the catalog", products)
     if events is not None:

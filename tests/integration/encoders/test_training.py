@@ -183,6 +183,7 @@ def test_a_frozen_encoder_trains_only_the_user_tower_and_keeps_the_base_fingerpr
     from encoders.fine_tune import fine_tune
     from encoders.fingerprint import weights_digest
     from encoders.loading import BASE_MODEL_ID
+    from encoders.product_vectors import PRODUCT_VECTORS_FILE, ProductVectors
     from encoders.user_tower import USER_GATE_FILE, LearnedGate
 
     folder, _ = tiny_store
@@ -210,6 +211,12 @@ def test_a_frozen_encoder_trains_only_the_user_tower_and_keeps_the_base_fingerpr
     assert encoder.fingerprint.model_id == BASE_MODEL_ID
     assert encoder.fingerprint.weights_sha256 == weights_digest(base_model_dir())
     assert encoder.user_gate is not None and encoder.user_gate.user_projection is not None
+    # The frozen encoder's product vectors are kept for the index when they are what serving makes:
+    # here training cut texts at 32 tokens, serving at 64, so the index must not take them.
+    kept = ProductVectors.load(tmp_path / "run" / PRODUCT_VECTORS_FILE)
+    assert kept is not None and kept.backend == "onnx-int8/32" and len(kept.by_key) > 0
+    assert encoder.reuse(kept) == 0
+    assert load_encoder(EncoderSettings(model_dir=tuned.model_dir, max_seq_length=32)).reuse(kept) == len(kept.by_key)
 
 
 def test_the_user_tower_learns_on_its_training_searches(

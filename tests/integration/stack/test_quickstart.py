@@ -43,6 +43,9 @@ def test_first_run_builds_every_step_and_serves_personalized_search(stack: Stack
     card = json.loads((stack.settings.home / "training" / "model_card.json").read_text())
     assert card["steps"] == 4 and "encoder frozen" in card["loss"]
     assert (stack.settings.home / "training" / "model" / USER_GATE_FILE).is_file()
+    # The catalog was encoded once: the index took the vectors the tower step made.
+    indexed = next(step for step in stack.report.steps if step.name == "index the catalog")
+    assert f"{len(catalog):,} vectors from the tower step" in indexed.outcome
 
     frequent = max(
         (json.loads(line) for line in (store_dir(stack) / "shoppers.jsonl").read_text().splitlines()),
