@@ -67,3 +67,14 @@ def test_the_reproductions_file_names_a_command_machine_and_date_for_every_numbe
     assert any(r.fast for r in runs), "CI reruns the fast runs"
     for run in runs:
         assert run.command and run.machine and run.date and run.claims
+
+
+def test_reference_tables_list_every_setting_and_command_the_code_has() -> None:
+    from aisle.reference import REFERENCE_TABLES
+    from encoders.settings import EncoderSettings
+
+    settings = REFERENCE_TABLES["reference-settings-encoder"]()
+    assert all(f"`AISLE_ENCODER_{name.upper()}`" in settings for name in EncoderSettings.model_fields)
+    commands = REFERENCE_TABLES["reference-commands"]()
+    assert "`aisle repro`" in commands and "`aisle index build`" in commands
+    assert "`invalid_api_key`" in REFERENCE_TABLES["reference-error-codes"]()
