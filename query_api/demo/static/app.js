@@ -1,8 +1,10 @@
 // The demo page: one query, three rankings side by side, with facets, filters and explanations.
+// The URL carries the search (q, user, category, brand, price, in_stock, view), so a link opens it
+// and back / forward step through searches.
 "use strict";
 
 const MODES = ["bm25", "hybrid", "personalized"];
-const state = { category: null, brand: null };
+const state = { category: null, brand: null, view: "personalized" };
 const $ = (selector) => document.querySelector(selector);
 
 function el(tag, attributes = {}, ...children) {
@@ -59,7 +61,9 @@ function renderHits(column, body) {
     el("div", { class: "meta" }, [hit.brand, hit.category, hit.price != null ? `$${hit.price.toFixed(2)}` : null]
       .filter(Boolean).join(" · ")),
     explanation(hit))));
-  let status = `${body.total} matches · ${body.took_ms.toFixed(0)} ms`;
+  // `total` is what this ranking can page through in every column: the products matching the words,
+  // and for hybrid and personalized also the nearest ones by meaning that the words missed.
+  let status = `${body.total} results · ${body.took_ms.toFixed(0)} ms`;
   if (column.dataset.mode === "personalized") {
     status += body.personalization.applied ? ` · personalized (${body.personalization.history_size} purchases)`
       : ` · not personalized: ${body.personalization.reason}`;
@@ -113,8 +117,53 @@ async function searchColumn(mode) {
   }
 }
 
-async function search() {
+function pageQuery() {
+  const p = new URLSearchParams();
+  const q = $("#q").value.trim();
+  if (q) p.set("q", q);
+  if ($("#shopper").value) p.set("user", $("#shopper").value);
+  if (state.category) p.set("category", state.category);
+  if (state.brand) p.set("brand", state.brand);
+  const low = $("#price-min").value, high = $("#price-max").value;
+  if (low || high) p.set("price", `${low}-${high}`);
+  if ($("#in-stock").checked) p.set("in_stock", "1");
+  if (state.view !== "personalized") p.set("view", state.view);
+  const text = p.toString();
+  return text ? `?${text}` : "";
+}
+
+function readUrl() {
+  const p = new URLSearchParams(location.search);
+  $("#q").value = p.get("q") || "";
+  state.category = p.get("category");
+  state.brand = p.get("brand");
+  const [low, high] = (p.get("price") || "").split("-");
+  $("#price-min").value = low || "";
+  $("#price-max").value = high || "";
+  $("#in-stock").checked = p.get("in_stock") === "1";
+  state.view = MODES.includes(p.get("view")) ? p.get("view") : "personalized";
+  selectShopper(p.get("user") || "");
+  showView();
+}
+
+function selectShopper(user) {
+  // A shopper the list does not show (a link from elsewhere) is still searched as.
+  if (user && ![...$("#shopper").options].some((o) => o.value === user)) {
+    $("#shopper").append(el("option", { value: user }, user));
+  }
+  $("#shopper").value = user;
+}
+
+function showView() {
+  document.body.dataset.view = state.view;
+  for (const tab of document.querySelectorAll("#views button")) {
+    tab.setAttribute("aria-selected", String(tab.dataset.view === state.view));
+  }
+}
+
+async function search({ push = true } = {}) {
   if (!$("#q").value.trim()) return;
+  if (push && pageQuery() !== location.search) history.pushState(null, "", `${location.pathname}${pageQuery()}`);
   renderActiveFilters();
   document.body.dataset.state = "searching";
   await Promise.all(MODES.map(searchColumn));
@@ -136,13 +185,25 @@ async function loadShoppers() {
 }
 
 $("#search-form").addEventListener("submit", (event) => { event.preventDefault(); search(); });
+for (const tab of document.querySelectorAll("#views button")) {
+  tab.addEventListener("click", () => {
+    state.view = tab.dataset.view;
+    showView();
+    history.replaceState(null, "", `${location.pathname}${pageQuery()}`);
+  });
+}
+window.addEventListener("popstate", () => { readUrl(); search({ push: false }); });
 $("#key-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   sessionStorage.setItem(KEY, $("#api-key").value);
   $("#key-form").hidden = true;
+  const user = $("#shopper").value;
   $("#shopper").replaceChildren(el("option", { value: "" }, "anonymous"));
   await loadShoppers();
+  selectShopper(user);
   search();
 });
-for (const id of ["#shopper", "#in-stock", "#price-min", "#price-max"]) $(id).addEventListener("change", search);
-loadShoppers();
+for (const id of ["#shopper", "#in-stock", "#price-min", "#price-max"]) {
+  $(id).addEventListener("change", () => search());
+}
+loadShoppers().then(() => { readUrl(); search({ push: false }); });

@@ -180,3 +180,52 @@ def test_the_page_asks_for_the_api_key_once_and_sends_it(browser: Browser, keyed
     assert all(column_ids(page, mode) for mode in MODES)
     assert page.eval_on_selector_all("#shopper option", "os => os.length") > 1, "the shoppers load with the key"
     page.close()
+
+
+def _visible_columns(page: Page) -> list[str]:
+    return [mode for mode in MODES if page.is_visible(f'.column[data-mode="{mode}"]')]
+
+
+def test_a_phone_shows_one_ranking_at_a_time_at_full_width(browser: Browser, stack: Stack) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{stack.report.api_url}/")
+    page.wait_for_selector("body[data-shoppers=loaded]")
+    page.fill("#q", ambiguous_query(stack))
+    searched(page, lambda: page.click("button[type=submit]"))
+    assert _visible_columns(page) == ["personalized"]
+    # Nothing is wider than the screen (the page never scrolls sideways).
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = page.locator('.column[data-mode="personalized"]').bounding_box()
+    assert box is not None and box["width"] >= 340 and box["x"] + box["width"] <= 390
+    # No result's text runs into another's or past the screen's edge.
+    boxes = [b for b in (h.bounding_box() for h in page.locator('.column[data-mode="personalized"] .hit').all()) if b]
+    assert boxes and all(b["x"] + b["width"] <= 390 for b in boxes)
+    assert all(upper["y"] + upper["height"] <= lower["y"] + 0.5 for upper, lower in zip(boxes, boxes[1:], strict=False))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-page-phone.png"), full_page=True)
+    page.click('#views button[data-view="bm25"]')
+    assert _visible_columns(page) == ["bm25"] and "view=bm25" in page.url
+    assert column_ids(page, "bm25")
+    page.close()
+
+
+def test_a_link_opens_its_search_and_back_returns_to_the_one_before(browser: Browser, stack: Stack) -> None:
+    query = ambiguous_query(stack)
+    shopper = httpx.get(f"{stack.report.api_url}/shoppers").json()[0]["user_id"]
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{stack.report.api_url}/?q={query}&user={shopper}&in_stock=1")
+    page.wait_for_function("Number(document.body.dataset.searches || 0) >= 1")
+    assert page.input_value("#q") == query and page.input_value("#shopper") == shopper
+    assert page.is_checked("#in-stock")
+    assert "personalized (" in page.inner_text('.column[data-mode="personalized"] .status')
+    first = column_ids(page, "personalized")
+    assert first
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "demo-page-deep-link.png"), full_page=True)
+    page.fill("#q", "lamp")
+    searched(page, lambda: page.click("button[type=submit]"))
+    assert "q=lamp" in page.url and f"user={shopper}" in page.url
+    searched(page, lambda: page.go_back())
+    assert page.input_value("#q") == query and page.is_checked("#in-stock")
+    assert column_ids(page, "personalized") == first
+    page.close()
