@@ -41,7 +41,12 @@ def main() -> None:
     latencies: dict[str, list[float]] = {}
     cpu: dict[str, list[float]] = {}
     runs = [
-        (b.value, EncoderSettings(model_dir=model, backend=b, query_cache_size=0, threads=args.threads))
+        (
+            b.value,
+            EncoderSettings(
+                model_dir=model, backend=b, query_cache_size=0, threads=args.threads, query_tower=QueryTower.TRANSFORMER
+            ),
+        )
         for b in BACKENDS
     ]
     if StaticQueryTower.beside(model) is not None:

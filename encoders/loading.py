@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from kernel.product import Product
 __all__ = ["BASE_MODEL_ID", "Encoder", "base_model_dir", "batch_settings", "exported_base_model", "load_encoder"]
 
 BASE_MODEL_ID = "all-MiniLM-L6-v2"
+
+log = logging.getLogger("aisle.encoders")
 
 
 def base_model_dir() -> Path:
@@ -270,22 +273,31 @@ def _query_tower(
     if settings.query_tower is QueryTower.TRANSFORMER:
         return None
     tower = StaticQueryTower.beside(model_dir)
+    required = settings.query_tower is QueryTower.STATIC
     if tower is None:
+        if not required:
+            return None
         raise ModelNotFoundError(
             f"AISLE_ENCODER_QUERY_TOWER=static, but {model_dir} has no query tower: train one with "
             f"`aisle encoders query-tower --model {model_dir} --home-depot DIR | --store DIR`, or unset it."
         )
+    # Its vectors only mean something next to the product vectors it was trained against.
+    problem = None
     if tower.card.get("product_encoder") != fingerprint.value:
-        # Its vectors only mean something next to the product vectors it was trained against.
-        raise ModelNotFoundError(
+        problem = (
             f"The query tower in {model_dir} was trained against products encoded by "
             f"{tower.card.get('product_encoder')}, not {fingerprint.value}: retrain it for this model."
         )
-    if tower.dimension != fingerprint.dimension:
-        raise ModelNotFoundError(
+    elif tower.dimension != fingerprint.dimension:
+        problem = (
             f"The query tower in {model_dir} makes {tower.dimension}-d vectors, the model {fingerprint.dimension}-d."
         )
-    return tower
+    if problem is None:
+        return tower
+    if required:
+        raise ModelNotFoundError(problem)
+    log.warning(json.dumps({"event": "query_tower_ignored", "reason": problem}))
+    return None
 
 
 def _metadata(model_dir: Path) -> dict[str, Any] | None:

@@ -24,8 +24,9 @@ class Backend(StrEnum):
 class QueryTower(StrEnum):
     """What encodes queries (products are always encoded by the transformer)."""
 
+    AUTO = "auto"  # the static tower when the model has one trained against its products, else the transformer
     TRANSFORMER = "transformer"
-    STATIC = "static"  # the static tower beside the model (`aisle encoders query-tower`)
+    STATIC = "static"  # the static tower beside the model (`aisle encoders query-tower`); an error without one
 
 
 class EncoderSettings(BaseSettings):
@@ -51,8 +52,9 @@ class EncoderSettings(BaseSettings):
     )
     query_cache_size: int = Field(default=10_000, ge=0, description="Query vectors kept in the LRU cache.")
     query_tower: QueryTower = Field(
-        default=QueryTower.TRANSFORMER,
-        description="What encodes queries: the transformer, or the static tower trained beside the model.",
+        default=QueryTower.AUTO,
+        description="What encodes queries: auto (the static tower when one was trained beside the model), "
+        "transformer, or static.",
     )
 
 

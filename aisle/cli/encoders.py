@@ -51,7 +51,9 @@ def _query_tower(job: QueryTowerJob) -> None:
         f"query tower {card['name']}: dev nDCG@10 (dense, all products) {card['curve'][0]['dev_ndcg@10']} distilled → "
         f"{card['best_dev_ndcg@10']} trained (transformer: {card['dev_ndcg@10_transformer']}), {card['seconds']:.0f}s"
     )
-    out.print(f"saved in {run.folder}; serve it with AISLE_ENCODER_QUERY_TOWER=static")
+    out.print(
+        f"saved in {run.folder}; the API uses it from now on (AISLE_ENCODER_QUERY_TOWER=transformer turns it off)"
+    )
     out.print(f"replay it: aisle encoders query-tower --replay {run.folder / 'query_tower_args.json'}")
 
 

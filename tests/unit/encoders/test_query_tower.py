@@ -76,15 +76,22 @@ def test_the_encoder_uses_the_tower_only_when_asked_and_only_for_its_model(base_
     static = EncoderSettings(model_dir=model, backend=Backend.ONNX_INT8, query_tower=QueryTower.STATIC)
     with pytest.raises(ModelNotFoundError, match="has no query tower"):
         load_encoder(static)
-    plain = load_encoder(EncoderSettings(model_dir=model, backend=Backend.ONNX_INT8, query_cache_size=0))
+    plain = load_encoder(
+        EncoderSettings(
+            model_dir=model, backend=Backend.ONNX_INT8, query_cache_size=0, query_tower=QueryTower.TRANSFORMER
+        )
+    )
     tower = _tower(max_tokens=4)
     tower.card["product_encoder"] = "some-other-model"
     tower.save(model / QUERY_TOWER_DIR)
     with pytest.raises(ModelNotFoundError, match="trained against products encoded by some-other-model"):
         load_encoder(static)
+    # By default a tower that is not this model's is left out, not trusted.
+    assert load_encoder(EncoderSettings(model_dir=model, backend=Backend.ONNX_INT8)).query_tower is None
     tower.card["product_encoder"] = plain.fingerprint.value
     tower.save(model / QUERY_TOWER_DIR)
     encoder = load_encoder(static.model_copy(update={"query_cache_size": 0}))
+    assert load_encoder(EncoderSettings(model_dir=model, backend=Backend.ONNX_INT8)).query_tower is not None
     assert encoder.fingerprint == plain.fingerprint  # the products' encoder, so the index stays valid
     np.testing.assert_allclose(encoder.encode_query("Garden  Bench"), tower.encode(["garden bench"])[0], rtol=1e-6)
     long = "a long garden bench made of teak wood"
