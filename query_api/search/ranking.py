@@ -74,8 +74,13 @@ class RankingStage:
             # whose time is judged against the budget like any search's.
             _ = self.ranker.compiled
         if self.ready:
-            # The first calls into LightGBM and ONNX Runtime allocate: pay for that now, not in a search.
-            self.rerank("warm up", [Candidate("warm-up", "warm up")], explain=True)
+            # The first calls into LightGBM and ONNX Runtime allocate: pay for that now, not in a search,
+            # and with no budget, which is a search's (a slow warm-up is no search over budget).
+            self.budget_s = math.inf
+            try:
+                self.rerank("warm up", [Candidate("warm-up", "warm up")], explain=True)
+            finally:
+                self.budget_s = budget_ms / 1000
 
     @property
     def ready(self) -> bool:

@@ -33,6 +33,17 @@ def test_a_ranker_over_its_budget_leaves_the_fused_order(trained: tuple[LtrRanke
     assert slow.order == [c.id for c in candidates]
 
 
+def test_warming_up_is_not_a_search_over_budget(
+    trained: tuple[LtrRanker, list], caplog: pytest.LogCaptureFixture
+) -> None:
+    ranker, dev = trained
+    with caplog.at_level("WARNING", logger="aisle.api"):
+        stage = RankingStage(ranker, budget_ms=1e-6)
+    assert not [r for r in caplog.records if "ranker_over_budget" in r.getMessage()]
+    # The budget still holds for searches.
+    assert stage.rerank(dev[0][0], dev[0][1]).outcome.value == "over_budget"
+
+
 def test_the_stage_orders_by_the_ranker_and_explains_each_score(trained: tuple[LtrRanker, list]) -> None:
     ranker, dev = trained
     query, candidates, _ = dev[0]
