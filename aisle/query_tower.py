@@ -17,12 +17,11 @@ from rich.console import Console
 from aisle.evaluation.datasets import EvalSet, home_depot_set, simulated_set
 from encoders import EncoderSettings, load_encoder
 from encoders.errors import TrainingDataError
+from encoders.fine_tune import read_catalog
 from encoders.query_tower import QUERY_TOWER_DIR, StaticQueryTower
 from encoders.query_tower_training import QueryTowerArgs, TowerSearch, distil_tower, train_query_tower
-from kernel.catalog import read_products
-from kernel.catalog.validation import RowValidator
-from kernel.data import Split, read_sessions
-from kernel.product import Product
+from kernel.data import Split, logged_grades
+from kernel.rejects import RejectLog
 
 __all__ = ["QueryTowerJob", "QueryTowerRun"]
 
@@ -60,15 +59,22 @@ class QueryTowerJob(QueryTowerArgs):
                 None,
             )
         assert self.store is not None
-        # The log's training searches: purchased 2 > clicked 1 (shown-only products teach nothing here).
-        logged = {s.query_id: {**dict.fromkeys(s.clicked, 1), s.purchased: 2} for s in read_sessions(self.store)}
+        logged = logged_grades(self.store)
         return self.model, simulated_set(self.store, Split.TRAIN), simulated_set(self.store, Split.DEV), logged
 
     def run(self, console: Console) -> QueryTowerRun:
         """Distil, train and save the tower beside the model, with these arguments."""
         model_dir, train, dev, logged = self._sets()
         encoder = load_encoder(EncoderSettings(model_dir=model_dir, query_cache_size=0))
-        products = _catalog(train)
+        rejects = RejectLog(model_dir / QUERY_TOWER_DIR / "rejects.jsonl")
+        try:
+            products = list(read_catalog(train.catalog, train.catalog_format, rejects).values())
+        finally:
+            rejects.close()
+        if rejects.total:
+            console.print(f"{rejects.total:,} rows rejected (not trained on); each with its reason in {rejects.path}")
+        if not products:
+            raise TrainingDataError(f"{train.catalog} has no valid product.")
         console.print(f"encoding {len(products):,} products as the index holds them ({encoder.backend.value})")
         vectors = encoder.encode_products(products)
         ids = [p.id for p in products]
@@ -102,15 +108,3 @@ class QueryTowerJob(QueryTowerArgs):
 def _key(text: str) -> str:
     # What `Encoder.encode_query` encodes: lower case, single spaces.
     return " ".join(text.lower().split())
-
-
-def _catalog(eval_set: EvalSet) -> list[Product]:
-    validator = RowValidator()
-    products = []
-    for row in read_products(eval_set.catalog, eval_set.catalog_format):
-        checked = validator.validate(row)
-        if isinstance(checked, Product):
-            products.append(checked)
-    if not products:
-        raise TrainingDataError(f"{eval_set.catalog} has no valid product.")
-    return products

@@ -52,7 +52,7 @@ from encoders.ranking.vocabulary import inverse_document_frequencies
 from encoders.serving import ServingDefaults
 from indexer import IndexerSettings, IndexStore
 from kernel.catalog import read_products
-from kernel.data import JudgedQuery, Split, ndcg_at, read_home_depot_ratings, read_sessions
+from kernel.data import JudgedQuery, Split, logged_grades, ndcg_at, read_home_depot_ratings
 from kernel.opensearch import ConnectionSettings, get_connection_settings, make_client
 from kernel.progress import progress_for
 from kernel.spelling import SpellingCorrector
@@ -538,7 +538,7 @@ class RankingSource(ReplayableArgs):
         """Graded labels: Home Depot's grades, or purchased 2 > clicked 1 in the store's log."""
         if self.store is None:
             return lambda query: query.grades
-        logged = {s.query_id: {**dict.fromkeys(s.clicked, 1), s.purchased: 2} for s in read_sessions(self.store)}
+        logged = logged_grades(self.store)
         return lambda query: logged.get(query.query_id, {})
 
     def relevance(self) -> SoftLabels:

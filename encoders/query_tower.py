@@ -59,8 +59,11 @@ class StaticQueryTower:
 
     def covers(self, text: str) -> bool:
         """Whether the tower speaks for this query: at least one known token and at most `max_tokens`."""
+        return self._covered_ids(text) is not None
+
+    def _covered_ids(self, text: str) -> list[int] | None:
         ids = self.token_ids([text])[0]
-        return 0 < len(ids) <= self.max_tokens
+        return ids if 0 < len(ids) <= self.max_tokens else None
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         """Unit vectors, one per text (a text with no known token gets zeros: check `covers` first)."""
@@ -73,8 +76,8 @@ class StaticQueryTower:
 
     def encode_covered(self, text: str) -> Vectors | None:
         """The unit vector of one query, or None when the tower does not speak for it (see `covers`)."""
-        ids = self.token_ids([text])[0]
-        if not 0 < len(ids) <= self.max_tokens:
+        ids = self._covered_ids(text)
+        if ids is None:
             return None
         mean = self.table[ids].mean(axis=0)
         vector: Vectors = (mean / (np.linalg.norm(mean) + 1e-12)).astype(np.float32)

@@ -63,6 +63,11 @@ def read_qrels(path: Path) -> defaultdict[str, dict[str, int]]:
     return grades
 
 
+def logged_grades(store: Path) -> dict[str, dict[str, int]]:
+    """Each logged search's graded products: purchased 2 > clicked 1 (shown-only products are ungraded)."""
+    return {s.query_id: {**dict.fromkeys(s.clicked, 1), s.purchased: 2} for s in read_sessions(store)}
+
+
 def read_sessions(store: Path) -> list[SearchSession]:
     """The searches of a SIMULATED store (`sessions.jsonl`), in order."""
     sessions = []
