@@ -31,7 +31,7 @@ from kernel.errors import EngineError
 from kernel.product import Product
 from kernel.rejects import RejectLog
 
-__all__ = ["BuildReport", "build_index", "new_index_name", "product_inputs"]
+__all__ = ["BuildReport", "IndexLayout", "build_index", "index_layout", "new_index_name", "product_inputs"]
 
 
 @dataclass
@@ -46,8 +46,23 @@ class BuildReport:
     pruned: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class IndexLayout:
+    """Primary shards and replicas of a products index."""
+
+    shards: int
+    replicas: int
+
+
+def index_layout(settings: IndexerSettings, data_nodes: int) -> IndexLayout:
+    """The configured shards and replicas, or for those unset what suits `data_nodes` (see IndexerSettings)."""
+    shards = settings.shards if settings.shards is not None else max(1, data_nodes)
+    replicas = settings.replicas if settings.replicas is not None else (1 if data_nodes >= 2 else 0)
+    return IndexLayout(shards, replicas)
+
+
 def product_inputs(
-    catalog: Path, fmt: CatalogFormat | None, encoder: Encoder, settings: IndexerSettings
+    catalog: Path, fmt: CatalogFormat | None, encoder: Encoder, settings: IndexerSettings, layout: IndexLayout
 ) -> dict[str, Any]:
     """What a products index is built from: it is current while all of these are unchanged."""
     return {
@@ -57,7 +72,7 @@ def product_inputs(
         "mapping": MAPPING,
         # The file's content, not just its name: a field added to it means a new build.
         "mapping_sha256": mapping_digest(MAPPING),
-        "shards": settings.shards,
+        "shards": layout.shards,
         "hnsw_m": settings.hnsw_m,
         "hnsw_ef_construction": settings.hnsw_ef_construction,
     }
@@ -102,12 +117,13 @@ def _build(
     lease: AliasLease,
 ) -> BuildReport:
     index = new_index_name(settings.alias)
+    layout = index_layout(settings, store.data_nodes())
     meta = {
         "aisle": {
             "mapping": MAPPING,
             "encoder": encoder.fingerprint.to_dict(),
             "catalog": {"source": str(catalog), "format": (fmt.value if fmt else None)},
-            "inputs": product_inputs(catalog, fmt, encoder, settings),
+            "inputs": product_inputs(catalog, fmt, encoder, settings, layout),
             "created_at": dt.datetime.now(dt.UTC).isoformat(),
             "state": IndexState.BUILDING.value,
             "builder": lease.owner,
@@ -116,7 +132,7 @@ def _build(
     body = load_mapping(
         MAPPING,
         meta=meta,
-        shards=settings.shards,
+        shards=layout.shards,
         dimension=encoder.dimension,
         hnsw_m=settings.hnsw_m,
         hnsw_ef_construction=settings.hnsw_ef_construction,
@@ -143,7 +159,7 @@ def _build(
         store.refresh(index)
         # Before replicas exist, so the merge runs once; searches never see the unmerged index.
         store.force_merge(index, settings.max_segments, settings.merge_timeout_s)
-        store.put_settings(index, {"refresh_interval": "1s", "number_of_replicas": settings.replicas})
+        store.put_settings(index, {"refresh_interval": "1s", "number_of_replicas": layout.replicas})
         _gate(store, index, load)
         set_state(store, index, IndexState.GATED)
         previous = publish(store, settings.alias, index, lease)

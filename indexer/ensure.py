@@ -15,7 +15,7 @@ from typing import Any
 from rich.console import Console
 
 from encoders import Encoder
-from indexer.bluegreen import BuildReport, build_index, product_inputs
+from indexer.bluegreen import BuildReport, build_index, index_layout, product_inputs
 from indexer.settings import IndexerSettings
 from indexer.store import IndexStore
 from indexer.users import UsersReport, build_users_index
@@ -61,8 +61,10 @@ def ensure_products(
 ) -> Ensured:
     """`settings.alias` on an index of `catalog` encoded by `encoder`: the live one if current, else a new build."""
     live = recorded_inputs(store, settings.alias)
-    if not rebuild and live is not None and live[1] == product_inputs(catalog, fmt, encoder, settings):
-        return Ensured(live[0])
+    if not rebuild and live is not None:
+        layout = index_layout(settings, store.data_nodes())
+        if live[1] == product_inputs(catalog, fmt, encoder, settings, layout):
+            return Ensured(live[0])
     report = build_index(store, encoder, catalog, settings, fmt=fmt, console=console)
     return Ensured(report.index, report)
 

@@ -46,8 +46,16 @@ class IndexerSettings(BaseSettings):
         default=1, ge=0, description="Segments per shard after a full load (a force merge); 0 leaves them as flushed."
     )
     merge_timeout_s: float = Field(default=3600, gt=0, description="Longest wait for that force merge.")
-    shards: int = Field(default=1, ge=1, description="Primary shards of product indices.")
-    replicas: int = Field(default=0, ge=0, description="Replicas restored after loading.")
+    # Unset, both follow the cluster at build time: one primary per data node spreads indexing and search
+    # CPU, and one replica (where a second node exists) keeps every document through the loss of a node.
+    shards: int | None = Field(
+        default=None, ge=1, description="Primary shards of product indices; unset: one per data node."
+    )
+    replicas: int | None = Field(
+        default=None,
+        ge=0,
+        description="Replicas restored after loading; unset: 1 where the cluster has two or more data nodes, else 0.",
+    )
     lease_ttl_s: float = Field(
         default=60.0, gt=0, description="How long an alias's lease outlives its holder's last heartbeat."
     )

@@ -62,9 +62,14 @@ class IndexStore:
             )
 
     def segments(self, name: str) -> int:
-        """Live segments across the shards of `name`."""
+        """Live segments across the primary shards of `name` (replicas hold copies of the same)."""
         with self._call(f"listing the segments of {name}"):
-            return len(self.client.cat.segments(index=name, format="json"))
+            return sum(row["prirep"] == "p" for row in self.client.cat.segments(index=name, format="json"))
+
+    def data_nodes(self) -> int:
+        """How many data nodes the cluster has now."""
+        with self._call("reading the cluster's health"):
+            return int(self.client.cluster.health()["number_of_data_nodes"])
 
     def count(self, name: str) -> int:
         """Documents in an index."""

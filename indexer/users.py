@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from encoders.user_tower import RecencyPoolingTower
-from indexer.bluegreen import new_index_name
+from indexer.bluegreen import index_layout, new_index_name
 from indexer.errors import AliasError, RejectRateError
 from indexer.lease import AliasLease
 from indexer.lifecycle import IndexState, prune, publish, set_state
@@ -121,6 +121,8 @@ def _build_users(
                 }
             },
             dimension=dimension or 1,
+            # Profiles must survive a lost node as the products do: the same replicas.
+            replicas=index_layout(settings, store.data_nodes()).replicas,
         ),
     )
     try:

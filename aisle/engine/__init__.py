@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from aisle.engine.cluster import ManagedCluster
 from aisle.engine.distribution import Distribution, install_distribution
 from aisle.engine.java import JavaRuntime, find_java
 from aisle.engine.node import ManagedNode, free_port
@@ -13,6 +14,7 @@ __all__ = [
     "EngineInfo",
     "EngineSettings",
     "JavaRuntime",
+    "ManagedCluster",
     "ManagedNode",
     "describe",
     "find_java",

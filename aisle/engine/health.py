@@ -18,8 +18,9 @@ def wait_until_green(
     exit_code: Callable[[], int | None],
     log_source: str,
     log_tail: Callable[[], str],
+    nodes: int = 1,
 ) -> None:
-    """Poll `url` until the cluster is green.
+    """Poll `url` until the cluster is green with at least `nodes` nodes.
 
     Args:
         url: The node's HTTP URL.
@@ -27,6 +28,7 @@ def wait_until_green(
         exit_code: Returns the process's exit code once it has exited, else None.
         log_source: Where the log comes from, named in the error.
         log_tail: Returns the last lines of the node's log, for the error.
+        nodes: How many nodes must have joined.
 
     Raises:
         NodeFailedError: the process exited, or the cluster was not green in time.
@@ -39,9 +41,15 @@ def wait_until_green(
             if code is not None:
                 raise NodeFailedError(f"OpenSearch exited with code {code} while starting.", log_source, log_tail())
             try:
-                response = http.get(f"{url}/_cluster/health", params={"wait_for_status": "green", "timeout": "2s"})
-                last_status = response.json().get("status", last_status)
-                if response.status_code == 200 and last_status == "green":
+                response = http.get(
+                    f"{url}/_cluster/health",
+                    params={"wait_for_status": "green", "wait_for_nodes": f">={nodes}", "timeout": "2s"},
+                )
+                health = response.json()
+                last_status = (
+                    f"{health.get('status', 'no cluster manager')}, {health.get('number_of_nodes', 0)} of {nodes} nodes"
+                )
+                if response.status_code == 200 and health.get("status") == "green":
                     return
             except (httpx.HTTPError, ValueError):
                 time.sleep(0.5)

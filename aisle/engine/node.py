@@ -9,6 +9,7 @@ node runs as an unprivileged system user that owns `node_dir`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -29,7 +30,7 @@ from aisle.engine.settings import NODE_TUNING, EngineSettings
 from aisle.errors import NodeError, PortBusyError
 from kernel.opensearch.node_card import NodeState, forget_node, read_node_state, write_node_state
 
-__all__ = ["ManagedNode", "free_port"]
+__all__ = ["ManagedNode", "free_port", "port_is_free"]
 
 _PREFERRED_PORT = 9200
 _STOP_GRACE_S = 30.0
@@ -41,14 +42,31 @@ class ManagedNode:
     Args:
         settings: Engine settings (distribution source, heap, port, run-as user).
         node_dir: Where the node keeps config, data and logs; defaults to `settings.node_dir`.
+        name: The node's name in its cluster.
+        discovery: How it finds its cluster: None for a cluster of its own (`discovery.type: single-node`),
+            else the member's discovery settings (seed hosts, initial cluster managers; see `ManagedCluster`).
+        transport_port: The node-to-node port; None picks a free one.
     """
 
-    def __init__(self, settings: EngineSettings, node_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        settings: EngineSettings,
+        node_dir: Path | None = None,
+        *,
+        name: str = "aisle-node",
+        discovery: dict[str, object] | None = None,
+        transport_port: int | None = None,
+    ) -> None:
         self._settings = settings
         self.node_dir = node_dir or settings.node_dir
+        self.name = name
+        self._discovery = discovery
+        self._transport_port = transport_port
         # Kept for the node's lifetime: a Popen dropped while its child runs warns, and stop()
         # reaps the child through it when this process started the node.
         self._process: subprocess.Popen[bytes] | None = None
+        # What this object launched, while its process runs.
+        self.launched: NodeState | None = None
 
     @property
     def log_path(self) -> Path:
@@ -69,14 +87,40 @@ class ManagedNode:
             PortBusyError: the configured port is taken.
             NodeFailedError: the process exited or did not turn green in time (with the log tail).
         """
-        console = console or Console(stderr=True)
         running = self.running_state()
         if running is not None:
             return running
+        state = self.launch(console)
+        try:
+            wait_until_green(
+                state.url, self._settings.start_timeout_s, self.exit_code, str(self.log_path), self.log_tail
+            )
+        except BaseException:
+            self.abort()
+            raise
+        return state
+
+    def abort(self) -> None:
+        """Stop the process this object launched, whatever state it reached, and remove its card."""
+        if self._process is not None:
+            self._terminate(self._process.pid)
+            self._process.wait()
+            self._process = None
+        self.launched = None
+        forget_node(self.node_dir)
+
+    def launch(self, console: Console | None = None) -> NodeState:
+        """Start the node's process without waiting for its cluster (members of a cluster wait together).
+
+        Raises:
+            JavaNotFoundError, DownloadError, ChecksumError, AssemblyError: while preparing.
+            PortBusyError: the configured port is taken.
+        """
+        console = console or Console(stderr=True)
         java = find_java(self._settings)
         distribution = install_distribution(self._settings, java, console)
         http_port = self._choose_http_port()
-        transport_port = free_port()
+        transport_port = self._transport_port or free_port()
         self._write_config(distribution, java, http_port, transport_port)
         run_as = self._prepare_run_user()
         process = self._process = self._launch(distribution, java, run_as)
@@ -89,15 +133,28 @@ class ManagedNode:
             str(distribution.home),
         )
         write_node_state(self.node_dir, state)
-        try:
-            wait_until_green(state.url, self._settings.start_timeout_s, process.poll, str(self.log_path), self.log_tail)
-        except BaseException:
-            self._terminate(process.pid)
-            process.wait()
-            self._process = None
-            forget_node(self.node_dir)
-            raise
+        self.launched = state
         return state
+
+    def exit_code(self) -> int | None:
+        """The exit code of the process this object started, once it has exited; None while it runs."""
+        return self._process.poll() if self._process is not None else None
+
+    def kill(self) -> bool:
+        """SIGKILL the node's process group at once, as a crash would (for fault tests). False if none ran."""
+        state = self.running_state()
+        if state is None:
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(state.pid, signal.SIGKILL)
+        if self._process is not None:
+            self._process.wait()
+            self._process = None
+        else:
+            while _process_alive(state.pid):
+                time.sleep(0.05)
+        self.launched = None
+        return True
 
     def stop(self) -> bool:
         """Stop the node cleanly (SIGTERM, then SIGKILL after a grace period). False if none ran."""
@@ -108,6 +165,7 @@ class ManagedNode:
         if self._process is not None:
             self._process.wait()
             self._process = None
+        self.launched = None
         forget_node(self.node_dir)
         return True
 
@@ -122,13 +180,13 @@ class ManagedNode:
     def _choose_http_port(self) -> int:
         wanted = self._settings.port
         if wanted is not None:
-            if not _port_is_free(wanted):
+            if not port_is_free(wanted):
                 raise PortBusyError(wanted)
             return wanted
         # Keep the URL stable across restarts when the port is still free.
         previous = self._previous_port()
         for port in (previous, _PREFERRED_PORT):
-            if port and _port_is_free(port):
+            if port and port_is_free(port):
                 return port
         return free_port()
 
@@ -148,8 +206,8 @@ class ManagedNode:
             (self.node_dir / sub).mkdir(parents=True, exist_ok=True)
         settings = {
             "cluster.name": "aisle",
-            "node.name": "aisle-node",
-            "discovery.type": "single-node",
+            "node.name": self.name,
+            **(self._discovery or {"discovery.type": "single-node"}),
             "network.host": "127.0.0.1",
             "http.port": http_port,
             "transport.port": transport_port,
@@ -255,7 +313,8 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def _port_is_free(port: int) -> bool:
+def port_is_free(port: int) -> bool:
+    """Whether a listener could bind `port` on 127.0.0.1 now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         # As OpenSearch binds: connections of a stopped node lingering in TIME_WAIT do not block
         # the port, a live listener does.

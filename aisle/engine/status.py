@@ -9,12 +9,33 @@ from opensearchpy import OpenSearch
 
 from kernel.opensearch.errors import engine_call
 
-__all__ = ["EngineInfo", "describe"]
+__all__ = ["EngineInfo", "NodeInfo", "ShardCounts", "describe"]
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    """One node of the cluster as `_cat/nodes` shows it."""
+
+    name: str
+    address: str
+    roles: str
+    manager: bool
+
+
+@dataclass(frozen=True)
+class ShardCounts:
+    """The cluster's shard copies by state, from `_cluster/health`."""
+
+    active: int
+    primaries: int
+    relocating: int
+    initializing: int
+    unassigned: int
 
 
 @dataclass(frozen=True)
 class EngineInfo:
-    """Version, plugins, modules, heap and health of a cluster."""
+    """Version, plugins, modules, heap, health, nodes and shards of a cluster."""
 
     url: str
     version: str
@@ -23,6 +44,8 @@ class EngineInfo:
     heap_used_bytes: int
     heap_max_bytes: int
     status: str
+    nodes: list[NodeInfo]
+    shards: ShardCounts
 
 
 def describe(client: OpenSearch, url: str) -> EngineInfo:
@@ -37,6 +60,7 @@ def describe(client: OpenSearch, url: str) -> EngineInfo:
         nodes = client.nodes.info(metric="plugins")
         stats = client.nodes.stats(metric="jvm")
         health = client.cluster.health()
+        cat_nodes = client.cat.nodes(format="json", h="name,ip,http_address,node.role,cluster_manager")
     modules = sorted({m["name"] for node in nodes["nodes"].values() for m in node.get("modules", [])})
     jvm = [node["jvm"]["mem"] for node in stats["nodes"].values()]
     return EngineInfo(
@@ -47,4 +71,20 @@ def describe(client: OpenSearch, url: str) -> EngineInfo:
         heap_used_bytes=sum(m["heap_used_in_bytes"] for m in jvm),
         heap_max_bytes=sum(m["heap_max_in_bytes"] for m in jvm),
         status=health["status"],
+        nodes=[
+            NodeInfo(
+                n["name"],
+                n.get("http_address") or n.get("ip", ""),
+                n.get("node.role", ""),
+                n.get("cluster_manager") == "*",
+            )
+            for n in sorted(cat_nodes, key=lambda n: n["name"])
+        ],
+        shards=ShardCounts(
+            active=health["active_shards"],
+            primaries=health["active_primary_shards"],
+            relocating=health["relocating_shards"],
+            initializing=health["initializing_shards"],
+            unassigned=health["unassigned_shards"],
+        ),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kernel.opensearch.client import make_client, resolve_url
+from kernel.opensearch.client import make_client, resolve_url, resolve_urls
 from kernel.opensearch.errors import engine_call, translate
 from kernel.opensearch.node_card import NodeState, read_node_state
 from kernel.opensearch.settings import ConnectionSettings, get_connection_settings
@@ -15,5 +15,6 @@ __all__ = [
     "make_client",
     "read_node_state",
     "resolve_url",
+    "resolve_urls",
     "translate",
 ]

@@ -10,9 +10,20 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-__all__ = ["NODE_MAIN_CLASS", "NodeState", "forget_node", "read_node_state", "write_node_state"]
+__all__ = [
+    "CLUSTER_DIR",
+    "NODE_MAIN_CLASS",
+    "NodeState",
+    "forget_node",
+    "live_urls",
+    "read_cluster_states",
+    "read_node_state",
+    "write_node_state",
+]
 
 STATE_FILE = "node.json"
+# A managed cluster's members live in `<node_dir>/cluster/node-<i>`, each with its own card.
+CLUSTER_DIR = "cluster"
 NODE_MAIN_CLASS = "org.opensearch.bootstrap.OpenSearch"
 
 
@@ -47,6 +58,20 @@ def read_node_state(node_dir: Path) -> NodeState | None:
         return state
     card.unlink(missing_ok=True)
     return None
+
+
+def read_cluster_states(node_dir: Path) -> list[NodeState]:
+    """The cards of the managed cluster's members in `node_dir` whose processes are alive, by member."""
+    numbered = {int(d.name[5:]): d for d in (node_dir / CLUSTER_DIR).glob("node-*") if d.name[5:].isdigit()}
+    return [state for _, member in sorted(numbered.items()) if (state := read_node_state(member)) is not None]
+
+
+def live_urls(node_dir: Path) -> list[str]:
+    """Where the managed OpenSearch in `node_dir` answers: the single node, else every live cluster member."""
+    single = read_node_state(node_dir)
+    if single is not None:
+        return [single.url]
+    return [state.url for state in read_cluster_states(node_dir)]
 
 
 def write_node_state(node_dir: Path, state: NodeState) -> None:

@@ -32,7 +32,9 @@ class ConnectionSettings(BaseSettings):
         env_prefix="AISLE_OPENSEARCH_", env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True
     )
 
-    url: str | None = Field(default=None, description="An existing cluster, e.g. https://search:9200.")
+    url: str | None = Field(
+        default=None, description="An existing cluster, e.g. https://search:9200; several nodes comma-separated."
+    )
     username: str | None = Field(default=None, description="Basic-auth user for `url`.")
     password: SecretStr | None = Field(default=None, description="Basic-auth password for `url`.")
     verify_certs: bool = Field(default=True, description="Verify the cluster's TLS certificate.")

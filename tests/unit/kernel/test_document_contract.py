@@ -20,7 +20,7 @@ VECTOR = np.ones(4, dtype=np.float32) / 2
 
 def _fields(mapping_name: str) -> set[str]:
     """Every field path the mapping defines: properties, sub-fields, and any key under a flat_object."""
-    body = load_mapping(mapping_name, meta={}, shards=1, dimension=4, hnsw_m=16, hnsw_ef_construction=100)
+    body = load_mapping(mapping_name, meta={}, shards=1, replicas=0, dimension=4, hnsw_m=16, hnsw_ef_construction=100)
 
     def walk(properties: dict[str, Any], prefix: str) -> set[str]:
         found = set()
