@@ -2,10 +2,11 @@
 
 `docs/reproductions.yaml` lists runs. A run has one command, the result file it writes, the copy of
 that file the docs cite (committed under `docs/results/`), the dataset it read (with its SHA-256),
-the machine and date it was measured on, and its claims: a value in the result file (a dotted path),
-the expected value and a tolerance, and where it appears in a generated table. `aisle repro` reruns
-runs and says OK or FAIL per claim; `aisle repro --tables` rewrites every table in the docs between
-its markers from the committed results, and a unit test fails when a committed table differs.
+the machine and date it was measured on, and its claims: a value in the result file (a dotted path;
+`[name=value]` picks an item of a list), the expected value and a tolerance, and where it appears in a
+generated table. `aisle repro` reruns runs and says OK or FAIL per claim; `aisle repro --tables`
+rewrites every table in the docs between its markers from the committed results, and a unit test
+fails when a committed table differs.
 """
 
 from __future__ import annotations
@@ -55,17 +56,34 @@ class Claim:
     format: str = "{:.4f}"
 
     def value_in(self, results: dict[str, Any]) -> float:
-        """The claimed value in a result file's JSON (a dotted path; a key may hold dots: the longest match wins)."""
+        """The claimed value in a result file's JSON.
+
+        A dotted path; a key may hold dots (the longest match wins). In a list, `[name=value,…]` picks the
+        one object whose fields have those values, e.g. `paired_tests[a=ltr,b=bm25,metric=ndcg@10].p_value`.
+        """
         node: Any = results
         rest = self.metric
         while rest:
+            if isinstance(node, list):
+                node, rest = self._pick(node, rest)
+                continue
             if not isinstance(node, dict):
                 raise ReproError(f"{self.metric}: {rest!r} is below a value, not inside an object")
-            key = next((k for k in sorted(node, key=len, reverse=True) if rest == k or rest.startswith(f"{k}.")), None)
+            key = next((k for k in sorted(node, key=len, reverse=True) if _starts_with_key(rest, k)), None)
             if key is None:
                 raise ReproError(f"{self.metric}: no key {rest.split('.')[0]!r} in the result file")
-            node, rest = node[key], rest[len(key) + 1 :]
+            node, rest = node[key], rest[len(key) :].removeprefix(".")
         return float(node)
+
+    def _pick(self, items: list[Any], rest: str) -> tuple[Any, str]:
+        selector, bracket, after = rest.removeprefix("[").partition("]")
+        if not rest.startswith("[") or not bracket:
+            raise ReproError(f"{self.metric}: {rest!r} is inside a list: pick an item with [name=value,…]")
+        wanted = {name: value for name, _, value in (part.partition("=") for part in selector.split(","))}
+        found = [i for i in items if isinstance(i, dict) and all(str(i.get(k)) == v for k, v in wanted.items())]
+        if len(found) != 1:
+            raise ReproError(f"{self.metric}: [{selector}] matches {len(found)} items of the list, not one")
+        return found[0], after.removeprefix(".")
 
 
 @dataclass(frozen=True)
@@ -103,6 +121,10 @@ class ClaimResult:
     def ok(self) -> bool:
         """Whether the measured value is within the tolerance of the expected one."""
         return abs(self.measured - self.claim.expected) <= self.claim.tolerance
+
+
+def _starts_with_key(path: str, key: str) -> bool:
+    return path == key or path.startswith((f"{key}.", f"{key}["))
 
 
 def load_runs(path: Path = REPRODUCTIONS) -> list[Run]:

@@ -78,3 +78,21 @@ def test_reference_tables_list_every_setting_and_command_the_code_has() -> None:
     commands = REFERENCE_TABLES["reference-commands"]()
     assert "`aisle repro`" in commands and "`aisle index build`" in commands
     assert "`invalid_api_key`" in REFERENCE_TABLES["reference-error-codes"]()
+
+
+def test_a_claim_picks_one_item_of_a_list_by_its_fields() -> None:
+    results = {
+        "paired_tests": [
+            {"a": "ltr", "b": "bm25", "metric": "ndcg@10", "p_value": 0.0001},
+            {"a": "ltr", "b": "bm25", "metric": "recall@24", "p_value": 0.02},
+        ],
+        "curve": [{"epoch": 0, "dev_ndcg@10": 0.12}, {"epoch": 1, "dev_ndcg@10": 0.25}],
+    }
+    assert Claim("paired_tests[a=ltr,b=bm25,metric=recall@24].p_value", 0.02, 0).value_in(results) == 0.02
+    assert Claim("curve.[epoch=1].dev_ndcg@10", 0.25, 0).value_in(results) == 0.25
+    with pytest.raises(ReproError, match="matches 2 items"):
+        Claim("paired_tests[a=ltr].p_value", 0, 0).value_in(results)
+    with pytest.raises(ReproError, match="matches 0 items"):
+        Claim("curve[epoch=9].dev_ndcg@10", 0, 0).value_in(results)
+    with pytest.raises(ReproError, match="inside a list"):
+        Claim("curve.0.dev_ndcg@10", 0, 0).value_in(results)
