@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from rich.console import Console
 
@@ -31,7 +31,7 @@ from kernel.errors import EngineError
 from kernel.product import Product
 from kernel.rejects import RejectLog
 
-__all__ = ["BuildReport", "IndexLayout", "build_index", "index_layout", "new_index_name", "product_inputs"]
+__all__ = ["BuildReport", "IndexLayout", "Loader", "build_index", "index_layout", "new_index_name", "product_inputs"]
 
 
 @dataclass
@@ -44,6 +44,23 @@ class BuildReport:
     reject_counts: dict[str, int]
     previous: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
+
+
+class Loader(Protocol):
+    """Loads a catalog into a new index (another than the local one: `indexer.distributed.RayLoader`)."""
+
+    def __call__(
+        self,
+        store: IndexStore,
+        encoder: Encoder,
+        index: str,
+        catalog: Path,
+        fmt: CatalogFormat | None,
+        rejects: RejectLog,
+        settings: IndexerSettings,
+    ) -> LoadReport:
+        """Every valid row into `index`, every other one into `rejects` with its reason."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -92,8 +109,12 @@ def build_index(
     *,
     fmt: CatalogFormat | None = None,
     console: Console | None = None,
+    loader: Loader | None = None,
 ) -> BuildReport:
     """Index the whole catalog into a new index and switch `settings.alias` to it if every gate passes.
+
+    `loader` replaces the local load (read, validate, encode, bulk) and nothing else: the gates, the
+    `_meta` and the swap are the same for every loader.
 
     Raises:
         CatalogError: the catalog cannot be read.
@@ -104,7 +125,7 @@ def build_index(
     """
     console = console or Console(stderr=True)
     with AliasLease(store, settings.alias, settings.lease_ttl_s) as lease:
-        return _build(store, encoder, catalog, settings, fmt, console, lease)
+        return _build(store, encoder, catalog, settings, fmt, console, lease, loader)
 
 
 def _build(
@@ -115,6 +136,7 @@ def _build(
     fmt: CatalogFormat | None,
     console: Console,
     lease: AliasLease,
+    loader: Loader | None,
 ) -> BuildReport:
     index = new_index_name(settings.alias)
     layout = index_layout(settings, store.data_nodes())
@@ -143,17 +165,20 @@ def _build(
     rejects.check_writable()
     store.create_index(index, body)
     try:
-        with indexing_progress(console) as progress:
-            load = load_products(
-                store,
-                encoder,
-                index,
-                read_products(catalog, fmt),
-                rejects,
-                settings,
-                expected_rows=count_rows(catalog, fmt),
-                progress=progress,
-            )
+        if loader is not None:
+            load = loader(store, encoder, index, catalog, fmt, rejects, settings)
+        else:
+            with indexing_progress(console) as progress:
+                load = load_products(
+                    store,
+                    encoder,
+                    index,
+                    read_products(catalog, fmt),
+                    rejects,
+                    settings,
+                    expected_rows=count_rows(catalog, fmt),
+                    progress=progress,
+                )
         rejects.close()
         _check_reject_rate(load, rejects, settings)
         store.refresh(index)

@@ -7,7 +7,8 @@ AisleError
     ├── AliasError              the alias is missing, or has no version to go to
     │   ├── AliasBusyError      another process holds the alias's lease (a build, update, rollback)
     │   └── LeaseLostError      this process's lease ran out and another took it: it changes nothing
-    └── FingerprintMismatchError  the index was built with another encoder
+    ├── FingerprintMismatchError  the index was built with another encoder
+    └── DistributedLoadError    the Ray load could not finish; the alias did not move
 
 OpenSearch's own failures are the kernel's `EngineError`s (kernel/errors.py); a catalog that
 cannot be read at all is the kernel's `CatalogError`.
@@ -22,6 +23,7 @@ from kernel.errors import AisleError
 __all__ = [
     "AliasBusyError",
     "AliasError",
+    "DistributedLoadError",
     "FingerprintMismatchError",
     "GateError",
     "IndexerError",
@@ -65,3 +67,7 @@ class LeaseLostError(AliasError):
 
 class FingerprintMismatchError(IndexerError):
     """The index's vectors come from another encoder than the one loaded."""
+
+
+class DistributedLoadError(IndexerError):
+    """The load on Ray could not finish (a worker kept failing, the cluster went away); nothing went live."""

@@ -7,8 +7,9 @@ Runtime, so the two overlap on two cores, and the bounded queue keeps memory fla
 
 from __future__ import annotations
 
+import hashlib
+import heapq
 import queue
-import random
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -28,7 +29,7 @@ from kernel.product import Product
 from kernel.progress import LineProgress
 from kernel.rejects import Rejection, RejectLog
 
-__all__ = ["LoadReport", "load_products"]
+__all__ = ["CanarySample", "LoadReport", "bulk_actions", "load_products", "record_bulk_item"]
 
 _END = object()
 
@@ -56,6 +57,65 @@ class LoadReport:
         return self.indexed / self.seconds if self.seconds else 0.0
 
 
+class CanarySample:
+    """A uniform sample of accepted products for the canary gate: the `size` with the smallest id hashes.
+
+    Deterministic, one pass, and mergeable, so a distributed load picks the same canaries as a local one.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._heap: list[tuple[int, str, Product]] = []  # max-heap by negated hash
+
+    def offer(self, product: Product) -> None:
+        """Keep `product` if its id hash is among the `size` smallest seen."""
+        if not self.size:
+            return
+        key = -int.from_bytes(hashlib.blake2b(product.id.encode(), digest_size=8).digest(), "big")
+        if len(self._heap) < self.size:
+            heapq.heappush(self._heap, (key, product.id, product))
+        elif key > self._heap[0][0]:
+            heapq.heapreplace(self._heap, (key, product.id, product))
+
+    def products(self) -> list[Product]:
+        """The sample, smallest hash first."""
+        return [product for _, _, product in sorted(self._heap, reverse=True)]
+
+
+def bulk_actions(index: str, products: list[Product], vectors: Iterable[Any]) -> list[dict[str, Any]]:
+    """The bulk index actions of encoded products: stable `_id`s, so a repeated action overwrites, never adds."""
+    return [
+        {"_index": index, "_id": p.id, "_source": to_document(p, v)} for p, v in zip(products, vectors, strict=True)
+    ]
+
+
+def record_bulk_item(
+    ok: bool, item: dict[str, Any], line: int, report: LoadReport, rejects: RejectLog | list[Rejection]
+) -> None:
+    """Count one bulk result; a refused document becomes a `bulk_failed` rejection with OpenSearch's answer.
+
+    Raises:
+        EngineUnreachableError: the item has no HTTP status: the node is gone (stop rather than encode the rest).
+    """
+    result = next(iter(item.values()))
+    product_id = str(result.get("_id"))
+    if ok:
+        report.indexed += 1
+        return
+    report.bulk_failures += 1
+    status = result.get("status")
+    rejection = Rejection(line, product_id, "bulk_failed", f"OpenSearch answered {status}: {result.get('error')}")
+    if isinstance(rejects, list):
+        rejects.append(rejection)
+    else:
+        rejects.add(rejection)
+    if not isinstance(status, int):
+        raise EngineUnreachableError(
+            f"OpenSearch stopped answering during bulk indexing into {report.index} ({result.get('error')}); "
+            "the alias was not moved."
+        )
+
+
 @dataclass
 class _Batch:
     actions: list[dict[str, Any]]
@@ -72,7 +132,6 @@ def load_products(
     *,
     expected_rows: int | None = None,
     progress: Progress | LineProgress | None = None,
-    seed: int = 0,
 ) -> LoadReport:
     """Index every valid row into `index`; every other row goes to `rejects` with its reason.
 
@@ -84,7 +143,7 @@ def load_products(
     stop = threading.Event()
     worker = threading.Thread(
         target=_encode_batches,
-        args=(rows, encoder, index, rejects, settings, report, batches, stop, random.Random(seed)),
+        args=(rows, encoder, index, rejects, settings, report, batches, stop),
         name="aisle-encode",
         daemon=True,
     )
@@ -106,23 +165,7 @@ def load_products(
     worker.start()
     try:
         for ok, item in store.bulk(actions()):
-            result = next(iter(item.values()))
-            product_id = str(result.get("_id"))
-            line = lines.pop(product_id, 0)
-            if ok:
-                report.indexed += 1
-            else:
-                report.bulk_failures += 1
-                status = result.get("status")
-                rejects.add(
-                    Rejection(line, product_id, "bulk_failed", f"OpenSearch answered {status}: {result.get('error')}")
-                )
-                if not isinstance(status, int):
-                    # No HTTP status: the node is gone. Stop rather than encode the rest for nothing.
-                    raise EngineUnreachableError(
-                        f"OpenSearch stopped answering during bulk indexing into {index} ({result.get('error')}); "
-                        "the alias was not moved."
-                    )
+            record_bulk_item(ok, item, lines.pop(str(next(iter(item.values())).get("_id")), 0), report, rejects)
             if progress is not None and task is not None:
                 progress.update(task, completed=report.read)
     finally:
@@ -142,17 +185,14 @@ def _encode_batches(
     report: LoadReport,
     batches: queue.Queue[_Batch | BaseException | object],
     stop: threading.Event,
-    rng: random.Random,
 ) -> None:
     validator = RowValidator()
+    canaries = CanarySample(settings.canary_count)
     pending: list[tuple[int, Product]] = []
 
     def flush() -> None:
         products = [p for _, p in pending]
-        vectors = encoder.encode_products(products)
-        actions = [
-            {"_index": index, "_id": p.id, "_source": to_document(p, v)} for p, v in zip(products, vectors, strict=True)
-        ]
+        actions = bulk_actions(index, products, encoder.encode_products(products))
         _put(batches, _Batch(actions, {p.id: line for line, p in pending}), stop)
         pending.clear()
 
@@ -166,23 +206,16 @@ def _encode_batches(
                 rejects.add(outcome)
                 continue
             report.accepted += 1
-            _reservoir(report.canaries, outcome, report.accepted, settings.canary_count, rng)
+            canaries.offer(outcome)
             pending.append((row.line, outcome))
             if len(pending) >= settings.encode_batch_size:
                 flush()
         if pending:
             flush()
+        report.canaries = canaries.products()
         _put(batches, _END, stop)
     except BaseException as exc:  # handed to the bulk side, which re-raises it in the caller's thread
         _put(batches, exc, stop)
-
-
-def _reservoir(sample: list[Product], item: Product, seen: int, size: int, rng: random.Random) -> None:
-    # A uniform sample of accepted products for the canary gate, in one pass.
-    if len(sample) < size:
-        sample.append(item)
-    elif size and (slot := rng.randrange(seen)) < size:
-        sample[slot] = item
 
 
 def _put(batches: queue.Queue[_Batch | BaseException | object], item: object, stop: threading.Event) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-__all__ = ["err", "out", "quiet_libraries", "this_command"]
+__all__ = ["err", "is_verbose", "out", "quiet_libraries", "this_command"]
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
@@ -25,6 +25,14 @@ def this_command() -> str:
         return invoked.name
 
 
+_quiet = False
+
+
+def is_verbose() -> bool:
+    """Whether the libraries may talk (`aisle --verbose`): commands pass it to those with a switch of their own."""
+    return not _quiet
+
+
 def quiet_libraries() -> None:
     """Keep the libraries' own chatter out of a command's output (`aisle --verbose` skips this).
 
@@ -33,6 +41,8 @@ def quiet_libraries() -> None:
     "consider pre-processing before quantization") are what a person running aisle cannot act on.
     aisle's own loggers keep reporting warnings.
     """
+    global _quiet
+    _quiet = True
     # Read when transformers / huggingface_hub are first imported, which commands do lazily after this.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")

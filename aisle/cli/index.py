@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from aisle.cli.console import err, out
+from aisle.cli.console import err, is_verbose, out
 from encoders import get_encoder_settings, load_encoder
 from encoders.loading import batch_settings
 from indexer.bluegreen import build_index
@@ -45,11 +45,32 @@ def build(
     fmt: FormatOption = None,
     max_reject_rate: Annotated[float | None, typer.Option(help="Largest share of rows that may be rejected.")] = None,
     alias: Annotated[str | None, typer.Option(help="Alias to switch to the new index.")] = None,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS",
+            help="Encode and bulk-load on a Ray cluster (host:port, ray://…), or `local` for a Ray of this machine.",
+        ),
+    ] = None,
+    ray_workers: Annotated[int, typer.Option(min=1, help="Encoding actors on Ray (each loads the model once).")] = 2,
 ) -> None:
     """Index a whole catalog into a new index, check it, and switch the alias to it."""
     settings = _settings(max_reject_rate=max_reject_rate, alias=alias)
-    encoder = load_encoder(batch_settings(get_encoder_settings()))
-    report = build_index(_store(settings), encoder, catalog, settings, fmt=fmt, console=err)
+    encoder_settings = batch_settings(get_encoder_settings())
+    encoder = load_encoder(encoder_settings)
+    loader = None
+    if ray is not None:
+        try:
+            from indexer.distributed import RayLoader
+        except ImportError as exc:
+            raise typer.BadParameter(
+                f"--ray needs Ray ({exc.name} is missing): pip install -e '.[ray]'", param_hint="--ray"
+            ) from exc
+        loader = RayLoader(
+            None if ray == "local" else ray, ray_workers, encoder_settings, get_connection_settings(), is_verbose()
+        )
+    report = build_index(_store(settings), encoder, catalog, settings, fmt=fmt, console=err, loader=loader)
     load = report.load
     out.print(
         f"{report.index}: {load.indexed:,} products indexed, {load.rejected:,} rejected "
