@@ -100,7 +100,14 @@ def _commands() -> str:
     return "\n".join(lines)
 
 
+def _capacity_plan() -> str:
+    from aisle.capacity import plan_table
+
+    return plan_table()
+
+
 REFERENCE_TABLES: dict[str, Callable[[], str]] = {
+    "capacity-plan": _capacity_plan,
     "reference-commands": _commands,
     "reference-search-parameters": _search_parameters,
     "reference-error-codes": _error_codes,

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from aisle.cli.capacity import capacity_command
 from aisle.cli.console import err, quiet_libraries
 from aisle.cli.encoders import app as encoders_app
 from aisle.cli.evaluate import eval_command
@@ -54,6 +55,7 @@ app.command("simulate")(simulate_command)
 app.command("sample")(sample_command)
 app.command("serve")(serve)
 app.command("repro")(repro_command)
+app.command("capacity")(capacity_command)
 
 
 def main() -> None:

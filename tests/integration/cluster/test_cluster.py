@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,7 +146,9 @@ class _HealthWatch(threading.Thread):
         self.join()
 
 
-def test_searches_survive_the_cluster_manager_being_killed(cluster: Cluster, encoder: Encoder) -> None:
+def test_searches_survive_the_cluster_manager_being_killed(
+    cluster: Cluster, encoder: Encoder, record_property: Callable[[str, object], None]
+) -> None:
     sessions = [json.loads(line) for line in (cluster.store_dir / "sessions.jsonl").read_text().splitlines()]
     requests = [{"q": s["query"], "user_id": s["user_id"]} for s in sessions]
     manager = _manager(cluster.client)
@@ -168,6 +170,9 @@ def test_searches_survive_the_cluster_manager_being_killed(cluster: Cluster, enc
             if not ok:
                 failures.append((n, time.monotonic(), response.status_code, response.text[:200]))
     watch.stop()
+    record_property("failed_searches", len(failures))
+    if watch.not_green_at is not None:
+        record_property("seconds_to_not_green", round(watch.not_green_at - killed_at, 2))
     try:
         assert watch.not_green_at is not None and watch.not_green_at > killed_at, watch.seen[-5:]
         # At most 0.1% of the searches fail, and none once the cluster has reported the loss.
