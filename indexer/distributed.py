@@ -18,6 +18,7 @@ Ray ships no OpenSearch sink; Ray Data's own retries and actor restarts do the r
 from __future__ import annotations
 
 import logging
+import socket
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -93,6 +94,8 @@ class RayLoader:
             # Ray Data logs every execution at INFO through a handler of its own, and warns that the
             # progress bars it was told to hide are hidden.
             logging.getLogger("ray").setLevel(logging.ERROR)
+        if self.address and not ray.is_initialized():
+            _check_reachable(self.address, index)
         try:
             if not ray.is_initialized():
                 ray.init(
@@ -137,6 +140,20 @@ class RayLoader:
         report = sink.report(index, rejects, settings.canary_count)
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _check_reachable(address: str, index: str) -> None:
+    # Ray's own client retries an unreachable head for minutes, logging from C++; a refused or silent port
+    # is better said at once.
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=5):
+            return
+    except (OSError, ValueError) as exc:
+        raise DistributedLoadError(
+            f"No Ray cluster answers at {address!r} ({exc}); nothing was loaded into {index} and the alias was "
+            "not moved. Start one (`ray start --head`), pass its HOST:PORT, or use `--ray local`."
+        ) from exc
 
 
 def _urls(store: IndexStore) -> list[str]:
