@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Any, get_origin
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kernel.product import Availability
 from query_api.deps import MetricsDep, SearchServiceDep, require_api_key
@@ -69,59 +69,87 @@ def parse_price(text: str) -> PriceRange:
         ) from exc
 
 
-@router.get("", response_model=SearchResponse)
-def search_get(
-    request: Request,
-    service: SearchServiceDep,
-    metrics: MetricsDep,
-    q: Annotated[str, Query(min_length=1, description="What the shopper typed.")],
-    user_id: str | None = None,
-    size: Annotated[int, Query(ge=1)] = 10,
-    from_: Annotated[int, Query(alias="from", ge=0)] = 0,
-    category: Annotated[str | None, Query(description="Category path prefix, e.g. `Tools > Power Tools`.")] = None,
-    brand: Annotated[list[str] | None, Query()] = None,
-    price: Annotated[str | None, Query(description="`min-max`, `min-` or `-max`.", pattern=PRICE_PATTERN)] = None,
-    availability: Annotated[list[Availability] | None, Query()] = None,
-    facets: Annotated[list[Facet] | None, Query()] = None,
-    mode: Mode | None = None,
-    fusion: Fusion | None = None,
-    lexical_weight: Annotated[float | None, Query(ge=0, le=1)] = None,
-    rank_constant: Annotated[int | None, Query(ge=1, le=10_000)] = None,
-    explain: bool = False,
-    rerank: bool | None = None,
-    rerank_depth: Annotated[int | None, Query(ge=1, le=10_000)] = None,
-    max_per_brand: Annotated[int | None, Query(ge=0, le=1_000)] = None,
-    correct_spelling: bool = True,
-) -> Response:
+class SearchQuery(BaseModel):
+    """The query parameters of `GET /search`, validated in one pass.
+
+    Declared as 18 function parameters, FastAPI resolved them one by one on every request (type
+    introspection included): a fifth of the API's CPU per search. One model validation does the same
+    checks, with the same error locations; the OpenAPI document describes them from this model.
+    """
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    q: str = Field(min_length=1, description="What the shopper typed.")
+    user_id: str | None = None
+    size: int = Field(default=10, ge=1)
+    from_: int = Field(default=0, alias="from", ge=0)
+    category: str | None = Field(default=None, description="Category path prefix, e.g. `Tools > Power Tools`.")
+    brand: list[str] = []
+    price: str | None = Field(default=None, description="`min-max`, `min-` or `-max`.", pattern=PRICE_PATTERN)
+    availability: list[Availability] = []
+    facets: list[Facet] = []
+    mode: Mode | None = None
+    fusion: Fusion | None = None
+    lexical_weight: float | None = Field(default=None, ge=0, le=1)
+    rank_constant: int | None = Field(default=None, ge=1, le=10_000)
+    explain: bool = False
+    rerank: bool | None = None
+    rerank_depth: int | None = Field(default=None, ge=1, le=10_000)
+    max_per_brand: int | None = Field(default=None, ge=0, le=1_000)
+    correct_spelling: bool = True
+
+
+_REPEATED = {name for name, field in SearchQuery.model_fields.items() if get_origin(field.annotation) is list}
+
+
+def _openapi_parameters() -> list[dict[str, Any]]:
+    schema = SearchQuery.model_json_schema(by_alias=True)
+    definitions = schema.get("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inline(definitions[node["$ref"].rsplit("/", 1)[1]])
+            return {k: inline(v) for k, v in node.items() if k != "title"}
+        if isinstance(node, list):
+            return [inline(v) for v in node]
+        return node
+
+    parameters = []
+    for name, prop in schema["properties"].items():
+        prop = inline(prop)
+        description = prop.pop("description", None)
+        parameter: dict[str, Any] = {"name": name, "in": "query", "required": name in schema.get("required", [])}
+        parameter["schema"] = prop
+        if description:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return parameters
+
+
+@router.get("", response_model=SearchResponse, openapi_extra={"parameters": _openapi_parameters()})
+def search_get(request: Request, service: SearchServiceDep, metrics: MetricsDep) -> Response:
     """Search with query parameters (repeat `brand`, `availability` and `facets` for several values)."""
-    unknown = sorted(set(request.query_params) - GET_PARAMETERS)
+    params = request.query_params
+    unknown = sorted(set(params) - GET_PARAMETERS)
     if unknown:
         raise UnknownFilterError(
             f"Unknown parameter(s) {', '.join(unknown)}; filters are {', '.join(FILTER_FIELDS)}.", field=unknown[0]
         )
+    raw = {name: params.getlist(name) if name in _REPEATED else params[name] for name in params}
     # The same model as POST validates GET, and its errors take the same way out.
     try:
+        query = SearchQuery.model_validate(raw)
         search = SearchRequest.model_validate(
             {
-                "q": q,
-                "user_id": user_id,
-                "size": size,
-                "from": from_,
-                "facets": facets or [],
-                "mode": mode,
-                "fusion": fusion,
-                "lexical_weight": lexical_weight,
-                "rank_constant": rank_constant,
-                "explain": explain,
-                "rerank": rerank,
-                "rerank_depth": rerank_depth,
-                "max_per_brand": max_per_brand,
-                "correct_spelling": correct_spelling,
+                **query.model_dump(
+                    by_alias=True, exclude={"category", "brand", "price", "availability"}, exclude_none=False
+                ),
                 "filters": SearchFilters(
-                    category=category,
-                    brand=brand or [],
-                    availability=availability or [],
-                    price=parse_price(price) if price else None,
+                    category=query.category,
+                    brand=query.brand,
+                    availability=query.availability,
+                    price=parse_price(query.price) if query.price else None,
                 ),
             }
         )
