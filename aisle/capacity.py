@@ -20,7 +20,7 @@ __all__ = ["Assumptions", "Constants", "Plan", "plan", "plan_table", "read_const
 
 ROOT = Path(__file__).resolve().parent.parent
 CONSTANTS = ROOT / "docs" / "results" / "capacity-constants.json"
-QUERIES = ROOT / "docs" / "results" / "api-latency-static-tower.json"
+QUERIES = ROOT / "docs" / "results" / "api-latency.json"
 _GB = 1e9
 
 
