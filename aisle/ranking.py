@@ -326,7 +326,7 @@ def train_ranker(
     if lexical_weight is None:
         choice = choose_fusion(stage, dev, labels)
         stage = replace(stage, lexical_weight=choice.lexical_weight)
-        console.print(f"first stage: lexical weight {choice.lexical_weight}, chosen on {dev.name} ({choice.measured})")
+        console.print(f"first stage: {choice.summary()}", highlight=False)
     idf = inverse_document_frequencies(catalog_texts(train, titles_only=True).values())
 
     reranker = OnnxCrossEncoder.beside(model_dir) if cross_encoder_depth else None
@@ -456,6 +456,17 @@ class FusionChoice:
     lexical_weight: float
     measured: dict[str, float]
     chosen_on: str
+
+    def summary(self) -> str:
+        """One line a person reads: the weight, its dev score, and the runner-up and RRF beside it."""
+        chosen = self.measured[f"minmax@{self.lexical_weight}"]
+        others = sorted((v, k) for k, v in self.measured.items() if k.startswith("minmax@") and v != chosen)
+        runner_up = f", next best {others[-1][1].removeprefix('minmax@')} {others[-1][0]:.4f}" if others else ""
+        rrf = f", RRF {self.measured['rrf@60']:.4f}" if "rrf@60" in self.measured else ""
+        return (
+            f"lexical weight {self.lexical_weight} chosen on {self.chosen_on} "
+            f"(dev nDCG@10 {chosen:.4f}{runner_up}{rrf})"
+        )
 
 
 def choose_fusion(stage: FirstStage, dev: EvalSet, labels: Labels) -> FusionChoice:

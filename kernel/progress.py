@@ -25,6 +25,7 @@ class _Task:
     completed: float = 0.0
     started: float = field(default_factory=time.monotonic)
     printed: float = field(default_factory=time.monotonic)
+    printed_completed: float | None = None
 
 
 class LineProgress:
@@ -42,7 +43,9 @@ class LineProgress:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         for task in self._tasks:
-            self._print(task)
+            # The closing line, unless the last periodic one already said the same.
+            if task.completed != task.printed_completed:
+                self._print(task)
 
     def add_task(self, description: str, total: float | None = None) -> TaskID:
         """Start tracking a piece of work; returns its id."""
@@ -71,6 +74,7 @@ class LineProgress:
 
     def _print(self, task: _Task) -> None:
         task.printed = time.monotonic()
+        task.printed_completed = task.completed
         elapsed = max(task.printed - task.started, 1e-9)
         done = f"{task.completed:,.0f}" + (f"/{task.total:,.0f}" if task.total is not None else "")
         self.console.print(f"{task.description}: {done} ({task.completed / elapsed:,.1f}/s)", highlight=False)

@@ -40,8 +40,7 @@ def _cross_encoder(job: RerankerJob) -> None:
 
 def _calibrate(job: CalibrationJob) -> None:
     choice = job.run(err)
-    swept = ", ".join(f"{k} {v:.4f}" for k, v in choice.measured.items())
-    out.print(f"lexical weight {choice.lexical_weight} chosen on {choice.chosen_on} (dev nDCG@10: {swept})")
+    out.print(choice.summary())
     out.print(f"written to {job.model / 'serving.json' if job.model else 'serving.json'}; the API reads it there")
 
 

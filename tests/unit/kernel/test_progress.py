@@ -36,3 +36,12 @@ def test_lines_come_at_most_every_interval() -> None:
             tracker.update(task, completed=step + 1, description=f"training (loss {1 / (step + 1):.3f})")
     assert written.getvalue().splitlines() == [written.getvalue().splitlines()[-1]]  # only the final line
     assert written.getvalue().startswith("training (loss 0.010): 100 (")
+
+
+def test_the_closing_line_is_not_a_repeat_of_the_last_one() -> None:
+    written = io.StringIO()
+    tracker = LineProgress(Console(file=written, width=200), every_s=0.0)
+    with tracker:
+        task = tracker.add_task("candidates for the dev searches", total=159)
+        tracker.update(task, completed=159)
+    assert len(written.getvalue().splitlines()) == 1, written.getvalue()
