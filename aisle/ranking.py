@@ -336,14 +336,17 @@ def train_ranker(
             "--cross-encoder-depth 0."
         )
 
-    def gather(searches: EvalSet, what: str) -> list[RankingExample]:
-        found = stage.candidates(searches, what)
+    # Gathered once: the dev candidates serve early stopping and the stage's cost below.
+    dev_found = stage.candidates(dev, "dev")
+
+    def gather(searches: EvalSet, what: str, found: dict[str, list[Candidate]] | None = None) -> list[RankingExample]:
+        found = found if found is not None else stage.candidates(searches, what)
         if reranker is not None:
             found = _cross_encoded(reranker, searches, found, cross_encoder_depth, stage, what)
         return examples(searches.queries, found, labels, idf, stage.tastes(searches))
 
     about = _about(train, stage)
-    ranker = train_ltr(gather(train, "training"), gather(dev, "dev"), args, about)
+    ranker = train_ltr(gather(train, "training"), gather(dev, "dev", dev_found), args, about)
     ranker.idf = idf
     if reranker is not None:
         ranker.card["cross_encoder"] = {
@@ -363,7 +366,7 @@ def train_ranker(
     measured: dict[str, Any] = {"ranker": ranker.card["dev"]}
     if choice is not None:
         measured["fusion_sweep"] = choice.measured
-    cost = _stage_ms(ranker, reranker, cross_encoder_depth, stage.candidates(dev, "dev"), dev)
+    cost = _stage_ms(ranker, reranker, cross_encoder_depth, dev_found, dev)
     measured["stage_ms_median"] = cost
     budget = QueryApiSettings.model_fields["rerank_budget_ms"].default
     if cost > budget:
