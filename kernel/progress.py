@@ -64,12 +64,14 @@ class LineProgress:
         total: float | None = None,
         description: str | None = None,
     ) -> None:
-        """Set what is done, the total or the description; prints when `every_s` has passed."""
+        """Set what is done, the total or the description; prints when `every_s` has passed and the count moved."""
         task = self._tasks[task_id]
         task.completed = task.completed if completed is None else completed
         task.total = task.total if total is None else total
         task.description = task.description if description is None else description
-        if time.monotonic() - task.printed >= self.every_s:
+        # A line every `every_s` at most, and only when the count moved: one still at 20,000 while the
+        # last bulk requests are answered would print the same line again.
+        if time.monotonic() - task.printed >= self.every_s and task.completed != task.printed_completed:
             self._print(task)
 
     def _print(self, task: _Task) -> None:

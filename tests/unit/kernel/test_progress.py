@@ -45,3 +45,13 @@ def test_the_closing_line_is_not_a_repeat_of_the_last_one() -> None:
         task = tracker.add_task("candidates for the dev searches", total=159)
         tracker.update(task, completed=159)
     assert len(written.getvalue().splitlines()) == 1, written.getvalue()
+
+
+def test_a_count_that_did_not_move_is_not_printed_again() -> None:
+    written = io.StringIO()
+    tracker = LineProgress(Console(file=written, width=200), every_s=0.0)
+    with tracker:
+        task = tracker.add_task("indexing products-1", total=20_000)
+        tracker.update(task, completed=20_000)
+        tracker.update(task, completed=20_000)  # the last bulk answers arrive after every row was read
+    assert len(written.getvalue().splitlines()) == 1, written.getvalue()
