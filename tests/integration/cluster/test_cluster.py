@@ -16,7 +16,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,10 +73,16 @@ def cluster(encoder: Encoder, tmp_path_factory: pytest.TempPathFactory) -> Itera
             store, indexer.alias, read_rows(files["events.jsonl"], "jsonl"), RejectLog(tmp / "u.jsonl"), indexer
         )
         ids = {json.loads(line)["id"] for line in files["catalog.jsonl"].read_text().splitlines()}
+        _wait_for_green(client)  # the replicas are still being copied right after a build
         yield Cluster(managed, settings, client, indexer, tmp / "store", ids)
     finally:
         managed.stop()
         shutil.rmtree(node_dir, ignore_errors=True)
+
+
+def _wait_for_green(client: OpenSearch) -> None:
+    health = client.cluster.health(params={"wait_for_status": "green", "timeout": "120s"}, request_timeout=130)
+    assert health["status"] == "green", health
 
 
 def _stored_ids(client: OpenSearch, index: str) -> set[str]:
@@ -146,11 +152,10 @@ class _HealthWatch(threading.Thread):
         self.join()
 
 
-def test_searches_survive_the_cluster_manager_being_killed(
-    cluster: Cluster, encoder: Encoder, record_property: Callable[[str, object], None]
-) -> None:
+def test_searches_survive_the_cluster_manager_being_killed(cluster: Cluster, encoder: Encoder) -> None:
     sessions = [json.loads(line) for line in (cluster.store_dir / "sessions.jsonl").read_text().splitlines()]
     requests = [{"q": s["query"], "user_id": s["user_id"]} for s in sessions]
+    _wait_for_green(cluster.client)  # so that the first state other than green is the loss
     manager = _manager(cluster.client)
     victim = next(i for i, m in enumerate(cluster.cluster.members) if m.name == manager)
     survivors = [s.url for i, s in enumerate(cluster.cluster.running_states()) if i != victim]
@@ -170,9 +175,6 @@ def test_searches_survive_the_cluster_manager_being_killed(
             if not ok:
                 failures.append((n, time.monotonic(), response.status_code, response.text[:200]))
     watch.stop()
-    record_property("failed_searches", len(failures))
-    if watch.not_green_at is not None:
-        record_property("seconds_to_not_green", round(watch.not_green_at - killed_at, 2))
     try:
         assert watch.not_green_at is not None and watch.not_green_at > killed_at, watch.seen[-5:]
         # At most 0.1% of the searches fail, and none once the cluster has reported the loss.
