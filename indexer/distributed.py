@@ -42,7 +42,7 @@ from kernel.catalog import CatalogFormat
 from kernel.catalog.formats import read_products
 from kernel.catalog.validation import RowValidator
 from kernel.errors import EngineError
-from kernel.opensearch import ConnectionSettings, make_client
+from kernel.opensearch import ConnectionSettings, make_client, resolve_urls
 from kernel.opensearch.serializer import OrjsonSerializer
 from kernel.product import Product
 from kernel.rejects import Rejection, RejectLog
@@ -111,7 +111,9 @@ class RayLoader:
             context.enable_progress_bars = self.verbose
             context.print_on_execution_start = self.verbose
             gpus = 1 if ray.cluster_resources().get("GPU", 0) >= 1 else 0  # type: ignore[no-untyped-call]
-            sink = _BulkSink(index, settings, self.connection.model_copy(update={"url": ",".join(_urls(store))}))
+            # Resolved here: a worker on another machine has no managed node's card to find the cluster by.
+            urls = ",".join(resolve_urls(self.connection))
+            sink = _BulkSink(index, settings, self.connection.model_copy(update={"url": urls}))
             (
                 ray.data.read_datasource(_CatalogSource(catalog, fmt))
                 .map_batches(
@@ -154,11 +156,6 @@ def _check_reachable(address: str, index: str) -> None:
             f"No Ray cluster answers at {address!r} ({exc}); nothing was loaded into {index} and the alias was "
             "not moved. Start one (`ray start --head`), pass its HOST:PORT, or use `--ray local`."
         ) from exc
-
-
-def _urls(store: IndexStore) -> list[str]:
-    hosts = store.client.transport.hosts
-    return [f"{h.get('scheme', 'http')}://{h['host']}:{h['port']}{h.get('url_prefix', '')}" for h in hosts]
 
 
 def _engine_cause(exc: BaseException) -> EngineError | None:
@@ -262,7 +259,7 @@ class _BulkSink(Datasink[dict[str, Any]]):
         store = IndexStore(make_client(self._connection), settings)
         report = LoadReport(index)
         rejected: list[Rejection] = []
-        canaries = CanarySample(settings.canary_count)
+        canaries: CanarySample[str] = CanarySample(settings.canary_count)
         for block in blocks:
             rows = block.to_pylist() if hasattr(block, "to_pylist") else block.to_dict("records")
             lines: dict[str, int] = {}
@@ -273,19 +270,19 @@ class _BulkSink(Datasink[dict[str, Any]]):
                     rejected.append(Rejection(row["line"], row["id"], row["code"], row["reason"]))
                     continue
                 report.accepted += 1
-                canaries.offer(Product.model_validate_json(row["product"]))
+                canaries.offer(row["id"], row["product"])
                 lines[row["id"]] = row["line"]
                 actions.append({"_index": index, "_id": row["id"], "_source": row["document"]})
             for ok, item in store.bulk(actions):
                 line = lines.get(str(next(iter(item.values())).get("_id")), 0)
-                record_bulk_item(ok, item, line, report, rejected)
+                record_bulk_item(ok, item, line, report, rejected.append)
         return {
             "read": report.read,
             "accepted": report.accepted,
             "indexed": report.indexed,
             "bulk_failures": report.bulk_failures,
             "rejections": [(r.line, r.product_id, r.code, r.reason) for r in rejected],
-            "canaries": [p.model_dump_json() for p in canaries.products()],
+            "canaries": canaries.items(),
         }
 
     def on_write_complete(self, write_result: WriteResult[dict[str, Any]]) -> None:
@@ -295,7 +292,7 @@ class _BulkSink(Datasink[dict[str, Any]]):
     def report(self, index: str, rejects: RejectLog, canary_count: int) -> LoadReport:
         """The load's report from the write tasks' returns; their rejections go to `rejects` in line order."""
         load = LoadReport(index)
-        sample = CanarySample(canary_count)
+        sample: CanarySample[str] = CanarySample(canary_count)
         rejections: list[Rejection] = []
         for part in self._returns:
             load.read += part["read"]
@@ -303,9 +300,9 @@ class _BulkSink(Datasink[dict[str, Any]]):
             load.indexed += part["indexed"]
             load.bulk_failures += part["bulk_failures"]
             rejections.extend(Rejection(*r) for r in part["rejections"])
-            for product in part["canaries"]:
-                sample.offer(Product.model_validate_json(product))
+            for product_id, product in part["canaries"]:
+                sample.offer(product_id, product)
         for rejection in sorted(rejections, key=lambda r: r.line):
             rejects.add(rejection)
-        load.canaries = sample.products()
+        load.canaries = [Product.model_validate_json(product) for _, product in sample.items()]
         return load

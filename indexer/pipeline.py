@@ -12,9 +12,9 @@ import heapq
 import queue
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from rich.progress import Progress
 
@@ -32,6 +32,7 @@ from kernel.rejects import Rejection, RejectLog
 __all__ = ["CanarySample", "LoadReport", "bulk_actions", "load_products", "record_bulk_item"]
 
 _END = object()
+T = TypeVar("T")
 
 
 @dataclass
@@ -57,29 +58,30 @@ class LoadReport:
         return self.indexed / self.seconds if self.seconds else 0.0
 
 
-class CanarySample:
+class CanarySample(Generic[T]):
     """A uniform sample of accepted products for the canary gate: the `size` with the smallest id hashes.
 
     Deterministic, one pass, and mergeable, so a distributed load picks the same canaries as a local one.
+    Chosen by id alone, so an item may be any form of the product (a worker keeps its JSON, unparsed).
     """
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self._heap: list[tuple[int, str, Product]] = []  # max-heap by negated hash
+        self._heap: list[tuple[int, str, T]] = []  # max-heap by negated hash
 
-    def offer(self, product: Product) -> None:
-        """Keep `product` if its id hash is among the `size` smallest seen."""
+    def offer(self, product_id: str, item: T) -> None:
+        """Keep `item` if its product's id hash is among the `size` smallest seen."""
         if not self.size:
             return
-        key = -int.from_bytes(hashlib.blake2b(product.id.encode(), digest_size=8).digest(), "big")
+        key = -int.from_bytes(hashlib.blake2b(product_id.encode(), digest_size=8).digest(), "big")
         if len(self._heap) < self.size:
-            heapq.heappush(self._heap, (key, product.id, product))
+            heapq.heappush(self._heap, (key, product_id, item))
         elif key > self._heap[0][0]:
-            heapq.heapreplace(self._heap, (key, product.id, product))
+            heapq.heapreplace(self._heap, (key, product_id, item))
 
-    def products(self) -> list[Product]:
-        """The sample, smallest hash first."""
-        return [product for _, _, product in sorted(self._heap, reverse=True)]
+    def items(self) -> list[tuple[str, T]]:
+        """The sample as (id, item), smallest hash first."""
+        return [(product_id, item) for _, product_id, item in sorted(self._heap, reverse=True)]
 
 
 def bulk_actions(index: str, products: list[Product], vectors: Iterable[Any]) -> list[dict[str, Any]]:
@@ -90,7 +92,7 @@ def bulk_actions(index: str, products: list[Product], vectors: Iterable[Any]) ->
 
 
 def record_bulk_item(
-    ok: bool, item: dict[str, Any], line: int, report: LoadReport, rejects: RejectLog | list[Rejection]
+    ok: bool, item: dict[str, Any], line: int, report: LoadReport, reject: Callable[[Rejection], None]
 ) -> None:
     """Count one bulk result; a refused document becomes a `bulk_failed` rejection with OpenSearch's answer.
 
@@ -104,11 +106,7 @@ def record_bulk_item(
         return
     report.bulk_failures += 1
     status = result.get("status")
-    rejection = Rejection(line, product_id, "bulk_failed", f"OpenSearch answered {status}: {result.get('error')}")
-    if isinstance(rejects, list):
-        rejects.append(rejection)
-    else:
-        rejects.add(rejection)
+    reject(Rejection(line, product_id, "bulk_failed", f"OpenSearch answered {status}: {result.get('error')}"))
     if not isinstance(status, int):
         raise EngineUnreachableError(
             f"OpenSearch stopped answering during bulk indexing into {report.index} ({result.get('error')}); "
@@ -165,7 +163,7 @@ def load_products(
     worker.start()
     try:
         for ok, item in store.bulk(actions()):
-            record_bulk_item(ok, item, lines.pop(str(next(iter(item.values())).get("_id")), 0), report, rejects)
+            record_bulk_item(ok, item, lines.pop(str(next(iter(item.values())).get("_id")), 0), report, rejects.add)
             if progress is not None and task is not None:
                 progress.update(task, completed=report.read)
     finally:
@@ -187,7 +185,7 @@ def _encode_batches(
     stop: threading.Event,
 ) -> None:
     validator = RowValidator()
-    canaries = CanarySample(settings.canary_count)
+    canaries: CanarySample[Product] = CanarySample(settings.canary_count)
     pending: list[tuple[int, Product]] = []
 
     def flush() -> None:
@@ -206,13 +204,13 @@ def _encode_batches(
                 rejects.add(outcome)
                 continue
             report.accepted += 1
-            canaries.offer(outcome)
+            canaries.offer(outcome.id, outcome)
             pending.append((row.line, outcome))
             if len(pending) >= settings.encode_batch_size:
                 flush()
         if pending:
             flush()
-        report.canaries = canaries.products()
+        report.canaries = [product for _, product in canaries.items()]
         _put(batches, _END, stop)
     except BaseException as exc:  # handed to the bulk side, which re-raises it in the caller's thread
         _put(batches, exc, stop)
