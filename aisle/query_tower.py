@@ -20,7 +20,7 @@ from encoders.errors import TrainingDataError
 from encoders.fine_tune import read_catalog
 from encoders.query_tower import QUERY_TOWER_DIR, StaticQueryTower
 from encoders.query_tower_training import QueryTowerArgs, TowerSearch, distil_tower, train_query_tower
-from kernel.data import Split, logged_grades
+from kernel.data import Split, logged_grades, query_key
 from kernel.rejects import RejectLog
 
 __all__ = ["QueryTowerJob", "QueryTowerRun"]
@@ -81,7 +81,7 @@ class QueryTowerJob(QueryTowerArgs):
 
         def searches(eval_set: EvalSet) -> list[TowerSearch]:
             grades = (lambda q: logged.get(q.query_id, {})) if logged is not None else (lambda q: q.grades)
-            return [TowerSearch(_key(q.text), grades(q)) for q in eval_set.queries if grades(q)]
+            return [TowerSearch(query_key(q.text), grades(q)) for q in eval_set.queries if grades(q)]
 
         console.print(f"distilling the static tower from {model_dir}")
         tower = distil_tower(model_dir, self.max_tokens)
@@ -103,8 +103,3 @@ class QueryTowerJob(QueryTowerArgs):
         tower.save(folder)
         self.to_json(folder / "query_tower_args.json")
         return QueryTowerRun(tower, folder)
-
-
-def _key(text: str) -> str:
-    # What `Encoder.encode_query` encodes: lower case, single spaces.
-    return " ".join(text.lower().split())

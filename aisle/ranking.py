@@ -48,6 +48,7 @@ from encoders.ranking.cross_encoder_training import (
     training_pairs,
 )
 from encoders.ranking.ltr import RANKER_DIR
+from encoders.ranking.query_log import QueryLog
 from encoders.ranking.vocabulary import inverse_document_frequencies
 from encoders.serving import ServingDefaults
 from indexer import IndexerSettings, IndexStore
@@ -137,13 +138,19 @@ def examples(
     labels: Labels,
     idf: dict[str, float],
     tastes: dict[str, Taste | None] | None = None,
+    log: QueryLog | None = None,
 ) -> list[RankingExample]:
-    """Each query's candidates as feature rows, labelled by `labels` (with the shopper's taste, if known)."""
+    """Each query's candidates as feature rows, labelled by `labels` (with the shopper's taste, if known).
+
+    With a query `log`, each query's own entry in it is left out of its features: a training search
+    must not find its own labels, which no new search would.
+    """
     made, rarest, lexicon = [], max(idf.values(), default=1.0), Lexicon(idf)
     for query in queries:
         found, grades = candidates[query.query_id], labels(query)
         taste = (tastes or {}).get(query.query_id)
-        rows = features(QueryContext(query.text, taste, idf, rarest, lexicon), found)
+        context = QueryContext(query.text, taste, idf, rarest, lexicon, log, held_out=query.text)
+        rows = features(context, found)
         made.append(RankingExample(query.query_id, rows, np.array([grades.get(c.id, 0) for c in found], np.int64)))
     return made
 
@@ -301,13 +308,16 @@ def train_ranker(
     cross_encoder_depth: int = 0,
     spelling: bool = True,
     index: tuple[str, str | None] | None = None,
+    query_log: bool = True,
 ) -> RankerRun:
     """Train the ranker on `train`'s searches (stopped on `dev`'s) and save it in `<model_dir>/ranker`.
 
     With `cache_dir`, the candidates gathered for each split are kept there (named after the index, the
     depth and the weight) and read back by the next run. With `cross_encoder_depth`, the cross-encoder
     exported beside the model scores each search's top candidates, and its score is a feature. With
-    `index`, the (products, users) aliases already built on `train`'s catalog are searched.
+    `index`, the (products, users) aliases already built on `train`'s catalog are searched. With
+    `query_log`, the training searches and the products labelled relevant for them are kept beside
+    the ranker as its query log (the `log_match` features).
     """
     console = console or Console(stderr=True)
     args = args or LtrArgs()
@@ -328,6 +338,8 @@ def train_ranker(
         stage = replace(stage, lexical_weight=choice.lexical_weight)
         console.print(f"first stage: {choice.summary()}", highlight=False)
     idf = inverse_document_frequencies(catalog_texts(train, titles_only=True).values())
+    # Only the training split: dev stops the boosting and test is what eval reports, so neither is in the log.
+    log = QueryLog((q.text, labels(q)) for q in train.queries) if query_log else None
 
     reranker = OnnxCrossEncoder.beside(model_dir) if cross_encoder_depth else None
     if cross_encoder_depth and reranker is None:
@@ -343,11 +355,13 @@ def train_ranker(
         found = found if found is not None else stage.candidates(searches, what)
         if reranker is not None:
             found = _cross_encoded(reranker, searches, found, cross_encoder_depth, stage, what)
-        return examples(searches.queries, found, labels, idf, stage.tastes(searches))
+        return examples(searches.queries, found, labels, idf, stage.tastes(searches), log)
 
     about = _about(train, stage)
     ranker = train_ltr(gather(train, "training"), gather(dev, "dev", dev_found), args, about)
-    ranker.idf = idf
+    ranker.idf, ranker.log = idf, log
+    if log is not None:
+        ranker.card["query_log"] = {"searches": len(log), "products": log.products, "from": train.name}
     if reranker is not None:
         ranker.card["cross_encoder"] = {
             "name": reranker.card["name"],
@@ -577,6 +591,12 @@ class RankerJob(RankingSource, LtrArgs):
         default=0,
         metadata={"help": "Score each search's top N with the cross-encoder beside the model, as a feature (0: no)."},
     )
+    query_log: bool = field(
+        default=True,
+        metadata={
+            "help": "Keep the training searches' labelled products beside the ranker, for the log_match features."
+        },
+    )
 
     def run(self, console: Console) -> RankerRun:
         """Train the ranker and save it with these arguments beside it."""
@@ -594,6 +614,7 @@ class RankerJob(RankingSource, LtrArgs):
             cache_dir=self.cache_dir,
             cross_encoder_depth=self.cross_encoder_depth,
             spelling=self.spelling,
+            query_log=self.query_log,
         )
         self.to_json(trained.folder / "ranker_args.json")
         return trained

@@ -22,6 +22,7 @@ from encoders.query_tower import StaticQueryTower
 from encoders.settings import Backend, EncoderSettings, QueryTower
 from encoders.text import ProductTextTemplate
 from encoders.user_tower import USER_GATE_FILE, LearnedGate
+from kernel.data.splits import query_key
 from kernel.product import Product
 
 __all__ = ["BASE_MODEL_ID", "Encoder", "base_model_dir", "batch_settings", "exported_base_model", "load_encoder"]
@@ -184,7 +185,7 @@ class Encoder:
 
     def encode_query(self, query: str) -> Vectors:
         """The unit vector of one query, from the LRU cache when seen recently."""
-        key = " ".join(query.lower().split())
+        key = query_key(query)
         cache = self._cache
         cached: Vectors | None = cache.entries.get(key)
         if cached is not None:

@@ -16,6 +16,7 @@ from kernel.data import (
     JudgedQuery,
     Split,
     home_depot_queries,
+    query_key,
     read_home_depot_ratings,
     read_qrels,
     read_sessions,
@@ -42,7 +43,7 @@ class EvalSet:
 
 def _head_queries(texts: list[str], share: float = 0.5) -> set[str]:
     # Head = the most frequent queries that together make up `share` of all searches.
-    counts = Counter(" ".join(t.lower().split()) for t in texts)
+    counts = Counter(query_key(t) for t in texts)
     head, covered = set(), 0
     for text, count in counts.most_common():
         if covered >= share * len(texts):
@@ -64,7 +65,7 @@ def simulated_set(store: Path, split: Split = Split.TEST, seed: int = 13) -> Eva
             segments={
                 "shopper": by_id[query.query_id].segment,
                 "item": "seen in training" if by_id[query.query_id].purchased in trained_on else "cold-start item",
-                "traffic": "head" if " ".join(query.text.lower().split()) in head else "tail",
+                "traffic": "head" if query_key(query.text) in head else "tail",
             },
         )
         for query in simulated_queries(sessions, read_qrels(store / "qrels.txt"), split, seed)

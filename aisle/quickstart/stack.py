@@ -262,7 +262,14 @@ def _ranker(state: StackState, report: StackReport, store_dir: Path, indexer: In
 
 def _model_files_digest(model_dir: Path | None) -> str:
     """A digest of what the API loads beside the encoder (ranker, serving defaults, spelling)."""
-    found = [model_dir / name for name in ("ranker/ranker.txt", "serving.json", "spelling.json")] if model_dir else []
+    found = (
+        [
+            model_dir / name
+            for name in ("ranker/ranker.txt", "ranker/query_log.json.gz", "serving.json", "spelling.json")
+        ]
+        if model_dir
+        else []
+    )
     return "".join(file_digest(path) for path in found if path.is_file())
 
 

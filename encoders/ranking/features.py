@@ -15,11 +15,16 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
+from kernel.data.splits import query_key
 from kernel.normalize import normalize_text, numbers_in
+
+if TYPE_CHECKING:
+    from encoders.ranking.query_log import QueryLog
 
 __all__ = ["FEATURES", "Candidate", "Lexicon", "QueryContext", "Taste", "features", "tokens"]
 
@@ -49,6 +54,8 @@ FEATURES = [
     "brand_affinity",
     "category_affinity",
     "price_distance",
+    "log_match",
+    "log_grade",
 ]
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[./][0-9]+)?")
@@ -157,7 +164,9 @@ class QueryContext:
     ranker at training); a token it does not know weighs `rarest` (default: the largest in `idf`;
     pass it when `idf` is large, as finding it costs a pass over every weight). `lexicon` holds the
     words near misses are looked for among (default: the words of `idf`; pass one built once when
-    `idf` is large).
+    `idf` is large). `log` holds the past searches that found each product relevant (None: no log);
+    `held_out` is a past search's text the log features ignore (at training, the search itself, so
+    that it does not find its own labels).
     """
 
     text: str
@@ -165,6 +174,8 @@ class QueryContext:
     idf: Mapping[str, float] = field(default_factory=dict)
     rarest: float | None = None
     lexicon: Lexicon | None = None
+    log: QueryLog | None = None
+    held_out: str | None = None
 
     @property
     def token_list(self) -> list[str]:
@@ -350,4 +361,41 @@ def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArra
             out[:, _COLUMN["price_distance"]] = np.where(
                 log_prices > 0, np.abs(log_prices - math.log1p(taste.median_price)), nan
             )
+    if query.log is not None:
+        columns = [_COLUMN["log_match"], _COLUMN["log_grade"]]
+        out[:, columns] = _log_matches(query.log, query, query_set, candidates)
     return out
+
+
+def _log_matches(
+    log: QueryLog, query: QueryContext, query_set: set[str], candidates: Sequence[Candidate]
+) -> list[tuple[float, float]]:
+    """Per candidate: how close the search is to the nearest past search that found it relevant, and its grade.
+
+    Closeness is the IDF-weighted Jaccard similarity of their tokens; (0, 0) when no past search did.
+    """
+    held_out = query_key(query.held_out) if query.held_out else None
+    weights: dict[str, float] = {}
+
+    def weight(found: frozenset[str]) -> float:
+        total = 0.0
+        for token in found:
+            if (w := weights.get(token)) is None:
+                w = weights[token] = query.weight(token)
+            total += w
+        return total
+
+    query_weight = weight(frozenset(query_set))
+    matches = []
+    for c in candidates:
+        best, grade = 0.0, 0.0
+        for past in log.found(c.id):
+            if past.key == held_out:
+                continue
+            shared = weight(past.tokens & query_set)
+            union = query_weight + weight(past.tokens) - shared
+            similarity = shared / union if union else 0.0
+            if similarity > best or (0 < similarity == best and past.grade > grade):
+                best, grade = similarity, float(past.grade)
+        matches.append((best, grade))
+    return matches

@@ -1,11 +1,12 @@
 """A LightGBM `lambdarank` model over the candidate features: trained on judged or logged searches, served in-process.
 
 The model is LightGBM's own text format (`ranker.txt`) beside a card (`ranker.json`: the features in
-order, how it was trained, what it scored on dev). Serving scores a search's candidates in one
-`predict` call, on the trees compiled to machine code by lleaves when it is installed (one compile per
-model file, cached by its SHA-256; LightGBM's own `predict` otherwise); `contributions` gives each
-feature's share of each score (LightGBM's TreeSHAP, `pred_contrib`), which add up to the score with the
-model's expected value.
+order, how it was trained, what it scored on dev), the catalog's token weights and, when it was trained
+with one, the query log of its training searches (`query_log.json.gz`). Serving scores a search's
+candidates in one `predict` call, on the trees compiled to machine code by lleaves when it is installed
+(one compile per model file, cached by its SHA-256; LightGBM's own `predict` otherwise); `contributions`
+gives each feature's share of each score (LightGBM's TreeSHAP, `pred_contrib`), which add up to the
+score with the model's expected value.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import numpy.typing as npt
 
 from encoders.errors import ModelNotFoundError
 from encoders.ranking.features import FEATURES, Lexicon, QueryContext, Taste
+from encoders.ranking.query_log import QUERY_LOG_FILE, QueryLog
 from encoders.ranking.vocabulary import load_vocabulary, save_vocabulary
 
 __all__ = ["RANKER_CARD", "RANKER_DIR", "RANKER_FILE", "LtrRanker"]
@@ -44,12 +46,14 @@ class LtrRanker:
         card: What it was trained on and with (`features` lists its inputs in order).
         idf: The catalog's token weights the features read.
         source: The model file it was loaded from (None: trained in this process), which serving compiles.
+        log: The past searches the `log_match` feature reads (None: trained without a query log).
     """
 
     booster: Any
     card: dict[str, Any]
     idf: dict[str, float] = field(default_factory=dict)
     source: Path | None = None
+    log: QueryLog | None = None
 
     @property
     def features(self) -> list[str]:
@@ -68,7 +72,7 @@ class LtrRanker:
 
     def context(self, text: str, taste: Taste | None = None) -> QueryContext:
         """The query as the features read it, with this ranker's token weights."""
-        return QueryContext(text, taste, self.idf, self.rarest, self.lexicon)
+        return QueryContext(text, taste, self.idf, self.rarest, self.lexicon, self.log)
 
     @property
     def uses_cross_encoder(self) -> bool:
@@ -130,6 +134,10 @@ class LtrRanker:
         self.booster.save_model(str(folder / RANKER_FILE))
         (folder / RANKER_CARD).write_text(json.dumps(self.card, indent=2))
         save_vocabulary(folder, self.idf)
+        if self.log is not None:
+            self.log.save(folder)
+        else:  # a log left by an earlier ranker in this folder is not this one's
+            (folder / QUERY_LOG_FILE).unlink(missing_ok=True)
 
     @classmethod
     def beside(cls, model_dir: Path | None) -> LtrRanker | None:
@@ -155,4 +163,6 @@ class LtrRanker:
                 f"The ranker in {folder} was trained on other features than this aisle computes; retrain it."
             )
         source = folder / RANKER_FILE
-        return cls(lightgbm.Booster(model_file=str(source)), card, load_vocabulary(folder), source)
+        return cls(
+            lightgbm.Booster(model_file=str(source)), card, load_vocabulary(folder), source, QueryLog.load(folder)
+        )

@@ -15,7 +15,7 @@ from kernel.data.judgments import (
     simulated_queries,
 )
 from kernel.data.metrics import RECALL_CUTOFFS, judged_ndcg, mrr, ndcg_at, query_metrics, recall_at, relevant_set
-from kernel.data.splits import Split, split_of
+from kernel.data.splits import Split, query_key, split_of
 
 __all__ = [
     "EventLog",
@@ -41,5 +41,6 @@ __all__ = [
     "recall_at",
     "relevant_set",
     "simulated_queries",
+    "query_key",
     "split_of",
 ]
