@@ -339,7 +339,7 @@ def train_ranker(
         console.print(f"first stage: {choice.summary()}", highlight=False)
     idf = inverse_document_frequencies(catalog_texts(train, titles_only=True).values())
     # Only the training split: dev stops the boosting and test is what eval reports, so neither is in the log.
-    log = QueryLog((q.text, labels(q)) for q in train.queries) if query_log else None
+    log = QueryLog(((q.text, labels(q)) for q in train.queries), idf) if query_log else None
 
     reranker = OnnxCrossEncoder.beside(model_dir) if cross_encoder_depth else None
     if cross_encoder_depth and reranker is None:

@@ -264,64 +264,40 @@ def _product(
 
 
 _COLUMN = {name: i for i, name in enumerate(FEATURES)}
-# The values `features` reads per candidate, in the order its loop yields them.
-_RAW = [
-    "lexical_score",
-    "lexical_reciprocal_rank",
-    "semantic_score",
-    "semantic_reciprocal_rank",
-    "fused_score",
-    "personal_delta",
-    "cross_encoder_score",
-    "log_price",
-    "in_stock",
-    "log_popularity",
-    "title_tokens",
-    "title_term_share",
-    "number_match",
-    "brand_in_query",
-    "category_term_coverage",
-    "head_term_in_title",
-    "bigram_coverage",
-]
-_RAW_COLUMNS = [_COLUMN[name] for name in _RAW]
+# The product's own columns, in `_Product.columns` order (the distinct-token count is the share's divisor).
+_OWN = [_COLUMN[name] for name in ("log_price", "in_stock", "log_popularity", "title_tokens", "title_term_share")]
 
 
 def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArray[np.float64]:
     """One row of `FEATURES` per candidate."""
     nan, n = math.nan, len(candidates)
-    out = np.full((n, len(FEATURES)), nan)
     if not n:
-        return out
+        return np.full((0, len(FEATURES)), nan)
+    # The API's budget is per search and 50 candidates come through here: each feature is one pass over
+    # them into its own contiguous column (what is the product's own is made once per product), and the
+    # columns are turned into rows once at the end.
+    cols = np.full((len(FEATURES), n), nan)
+    col = _COLUMN
     query_list, query_numbers, taste = query.token_list, query.numbers, query.taste
     query_set = set(query_list)
     query_tokens = sorted(query_set)
     size = len(query_tokens)
-    head = query_list[-1] if query_list else None
-    bigrams = set(zip(query_list, query_list[1:], strict=False))
-    n_bigrams = len(bigrams)
-    # The API's budget is per search and 50 candidates come through here: one Python pass reads what
-    # each candidate needs (what is the product's own, made once per product), numpy does the rest.
     products = [_product(c.title, c.brand, c.category_path, c.price, c.availability, c.popularity) for c in candidates]
-    raw = [
-        (
-            0.0 if c.lexical_score is None else c.lexical_score,
-            1.0 / c.lexical_rank if c.lexical_rank else 0.0,
-            0.0 if c.semantic_score is None else c.semantic_score,
-            1.0 / c.semantic_rank if c.semantic_rank else 0.0,
-            c.fused_score,
-            nan if c.personal_delta is None else c.personal_delta,
-            nan if c.cross_encoder_score is None else c.cross_encoder_score,
-            *p.columns,
-            len(query_numbers & p.numbers) if query_numbers else 0.0,
-            1.0 if p.brand and p.brand <= query_set else 0.0,
-            len(query_set & p.category) if p.category else nan,
-            1.0 if head in p.token_set else 0.0,
-            len(bigrams & p.bigrams) / n_bigrams if bigrams else nan,
-        )
-        for c, p in zip(candidates, products, strict=True)
-    ]
-    out[:, _RAW_COLUMNS] = raw
+    cols[col["lexical_score"]] = [c.lexical_score or 0.0 for c in candidates]
+    cols[col["lexical_reciprocal_rank"]] = [1.0 / r if (r := c.lexical_rank) else 0.0 for c in candidates]
+    cols[col["semantic_score"]] = [c.semantic_score or 0.0 for c in candidates]
+    cols[col["semantic_reciprocal_rank"]] = [1.0 / r if (r := c.semantic_rank) else 0.0 for c in candidates]
+    cols[col["fused_score"]] = [c.fused_score for c in candidates]
+    cols[col["personal_delta"]] = [c.personal_delta for c in candidates]  # None is NaN
+    cols[col["cross_encoder_score"]] = [c.cross_encoder_score for c in candidates]
+    cols[_OWN] = list(zip(*(p.columns for p in products), strict=True))
+    if query_list:
+        head = query_list[-1]
+        cols[col["head_term_in_title"]] = [head in p.token_set for p in products]
+    if bigrams := set(zip(query_list, query_list[1:], strict=False)):
+        share = 1.0 / len(bigrams)
+        cols[col["bigram_coverage"]] = [len(bigrams & p.bigrams) * share for p in products]
+    cols[col["brand_in_query"]] = [p.brand is not None and p.brand <= query_set for p in products]
     if size:
         title_sets = [p.token_set for p in products]
         # has[j, i]: query token j is in title i.
@@ -334,68 +310,60 @@ def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArra
         for j, tok in enumerate(query_tokens):
             if len(tok) >= 4 and (words := lexicon.near(tok)):
                 near += ~has[j] & np.array([not words.isdisjoint(ts) for ts in title_sets], dtype=bool)
-        out[:, _COLUMN["term_coverage"]] = matched / size
-        out[:, _COLUMN["idf_coverage"]] = weights @ has / weights.sum()
-        out[:, _COLUMN["near_miss_coverage"]] = near / size
-        out[:, _COLUMN["query_tokens"]] = size
-        out[:, _COLUMN["title_term_share"]] = matched / out[:, _COLUMN["title_term_share"]]
-        out[:, _COLUMN["category_term_coverage"]] /= size
+        cols[col["term_coverage"]] = matched / size
+        cols[col["idf_coverage"]] = weights @ has / weights.sum()
+        cols[col["near_miss_coverage"]] = near / size
+        cols[col["query_tokens"]] = size
+        cols[col["title_term_share"]] = matched / cols[col["title_term_share"]]
+        cols[col["category_term_coverage"]] = [
+            len(query_set & p.category) / size if p.category else nan for p in products
+        ]
     else:
-        out[:, _COLUMN["query_tokens"]] = 0.0
-        out[:, _COLUMN["title_term_share"]] = 0.0
-        out[:, _COLUMN["category_term_coverage"]] = nan
+        cols[col["query_tokens"]] = 0.0
+        cols[col["title_term_share"]] = 0.0
     if query_numbers:
-        matches = out[:, _COLUMN["number_match"]]
-        out[:, _COLUMN["number_missing"]] = matches == 0
-        out[:, _COLUMN["number_match"]] = matches / len(query_numbers)
-    else:
-        out[:, _COLUMN["number_match"]] = nan
-    if not query_list:
-        out[:, _COLUMN["head_term_in_title"]] = nan
+        matches = np.array([len(query_numbers & p.numbers) for p in products], dtype=np.float64)
+        cols[col["number_missing"]] = matches == 0
+        cols[col["number_match"]] = matches / len(query_numbers)
     if taste:
-        out[:, _COLUMN["brand_affinity"]] = [taste.brands.get(c.brand or "", 0.0) for c in candidates]
-        out[:, _COLUMN["category_affinity"]] = [taste.categories.get(p.level2 or "", 0.0) for p in products]
+        cols[col["brand_affinity"]] = [taste.brands.get(c.brand or "", 0.0) for c in candidates]
+        cols[col["category_affinity"]] = [taste.categories.get(p.level2 or "", 0.0) for p in products]
         if taste.median_price:
             # The distance in log price from what the shopper usually pays.
-            log_prices = out[:, _COLUMN["log_price"]]
-            out[:, _COLUMN["price_distance"]] = np.where(
+            log_prices = cols[col["log_price"]]
+            cols[col["price_distance"]] = np.where(
                 log_prices > 0, np.abs(log_prices - math.log1p(taste.median_price)), nan
             )
     if query.log is not None:
-        columns = [_COLUMN["log_match"], _COLUMN["log_grade"]]
-        out[:, columns] = _log_matches(query.log, query, query_set, candidates)
-    return out
+        _log_matches(query.log, query, query_set, candidates, cols)
+    return np.ascontiguousarray(cols.T)
 
 
 def _log_matches(
-    log: QueryLog, query: QueryContext, query_set: set[str], candidates: Sequence[Candidate]
-) -> list[tuple[float, float]]:
+    log: QueryLog,
+    query: QueryContext,
+    query_set: set[str],
+    candidates: Sequence[Candidate],
+    cols: npt.NDArray[np.float64],
+) -> None:
     """Per candidate: how close the search is to the nearest past search that found it relevant, and its grade.
 
     Closeness is the IDF-weighted Jaccard similarity of their tokens; (0, 0) when no past search did.
     """
     held_out = query_key(query.held_out) if query.held_out else None
-    weights: dict[str, float] = {}
-
-    def weight(found: frozenset[str]) -> float:
-        total = 0.0
-        for token in found:
-            if (w := weights.get(token)) is None:
-                w = weights[token] = query.weight(token)
-            total += w
-        return total
-
-    query_weight = weight(frozenset(query_set))
-    matches = []
-    for c in candidates:
-        best, grade = 0.0, 0.0
+    weights = {token: query.weight(token) for token in query_set}
+    query_weight = sum(weights.values())
+    match, grade = cols[_COLUMN["log_match"]], cols[_COLUMN["log_grade"]]
+    match[:], grade[:] = 0.0, 0.0
+    for i, c in enumerate(candidates):
+        best, best_grade = 0.0, 0.0
         for past in log.found(c.id):
-            if past.key == held_out:
+            shared_tokens = past.tokens & query_set
+            if not shared_tokens or past.key == held_out:
                 continue
-            shared = weight(past.tokens & query_set)
-            union = query_weight + weight(past.tokens) - shared
-            similarity = shared / union if union else 0.0
-            if similarity > best or (0 < similarity == best and past.grade > grade):
-                best, grade = similarity, float(past.grade)
-        matches.append((best, grade))
-    return matches
+            shared = sum(weights[t] for t in shared_tokens)
+            similarity = shared / (query_weight + past.weight - shared)
+            if similarity > best or (similarity == best and past.grade > best_grade):
+                best, best_grade = similarity, past.grade
+        if best:
+            match[i], grade[i] = best, best_grade

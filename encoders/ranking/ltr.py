@@ -163,6 +163,5 @@ class LtrRanker:
                 f"The ranker in {folder} was trained on other features than this aisle computes; retrain it."
             )
         source = folder / RANKER_FILE
-        return cls(
-            lightgbm.Booster(model_file=str(source)), card, load_vocabulary(folder), source, QueryLog.load(folder)
-        )
+        idf = load_vocabulary(folder)
+        return cls(lightgbm.Booster(model_file=str(source)), card, idf, source, QueryLog.load(folder, idf))

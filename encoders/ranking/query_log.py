@@ -15,8 +15,8 @@ import gzip
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from encoders.ranking.features import tokens
 from kernel.data.splits import query_key
@@ -26,12 +26,12 @@ __all__ = ["QUERY_LOG_FILE", "LoggedSearch", "QueryLog"]
 QUERY_LOG_FILE = "query_log.json.gz"
 
 
-@dataclass(frozen=True)
-class LoggedSearch:
-    """One past search as the feature reads it: its key, its tokens, and the grade it gave a product."""
+class LoggedSearch(NamedTuple):
+    """One past search as the feature reads it: its key, its tokens and their total weight, the grade it gave."""
 
     key: str
     tokens: frozenset[str]
+    weight: float
     grade: int
 
 
@@ -40,15 +40,19 @@ class QueryLog:
 
     Args:
         searches: (search text, {product id: grade}) pairs; grades of 0 or less are not kept.
+        idf: The ranker's token weights (a token it does not know weighs as its rarest), which the
+            searches' similarity reads: each past search's total is summed once, here.
     """
 
-    def __init__(self, searches: Iterable[tuple[str, Mapping[str, int]]]) -> None:
+    def __init__(self, searches: Iterable[tuple[str, Mapping[str, int]]], idf: Mapping[str, float]) -> None:
         self._searches = [(text, {p: int(g) for p, g in grades.items() if g > 0}) for text, grades in searches]
+        rarest = max(idf.values(), default=1.0)
         by_product: dict[str, list[LoggedSearch]] = defaultdict(list)
         for text, grades in self._searches:
-            key, found = query_key(text), frozenset(tokens(text))
+            found = frozenset(tokens(text))
+            past = (query_key(text), found, sum(idf.get(t, rarest) for t in found))
             for product, grade in grades.items():
-                by_product[product].append(LoggedSearch(key, found, grade))
+                by_product[product].append(LoggedSearch(*past, grade))
         self._by_product = {p: tuple(s) for p, s in by_product.items()}
 
     def __len__(self) -> int:
@@ -70,10 +74,10 @@ class QueryLog:
             json.dump(payload, out)
 
     @classmethod
-    def load(cls, folder: Path) -> QueryLog | None:
-        """The log saved in `folder` (None: the ranker was trained without one)."""
+    def load(cls, folder: Path, idf: Mapping[str, float]) -> QueryLog | None:
+        """The log saved in `folder`, weighed by `idf` (None: the ranker was trained without one)."""
         path = folder / QUERY_LOG_FILE
         if not path.is_file():
             return None
         with gzip.open(path, "rt", encoding="utf-8") as rows:
-            return cls((row["q"], row["found"]) for row in json.load(rows))
+            return cls(((row["q"], row["found"]) for row in json.load(rows)), idf)

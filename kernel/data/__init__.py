@@ -30,6 +30,7 @@ __all__ = [
     "logged_grades",
     "mrr",
     "ndcg_at",
+    "query_key",
     "query_metrics",
     "read_event_file",
     "read_event_log",
@@ -41,6 +42,5 @@ __all__ = [
     "recall_at",
     "relevant_set",
     "simulated_queries",
-    "query_key",
     "split_of",
 ]

@@ -21,7 +21,8 @@ def _log() -> QueryLog:
             ("Cordless  Drill", {"p1": 2, "p2": 1, "shown": 0}),
             ("drill kit", {"p2": 2}),
             ("hammer", {"p3": 1}),
-        ]
+        ],
+        IDF,
     )
 
 
