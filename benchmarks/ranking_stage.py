@@ -5,8 +5,9 @@ The candidates are the first stage's fused top 50 of Home Depot dev searches, as
 features, then one LightGBM `predict`), one at a time after a warm-up, and its CPU time is read with
 `time.thread_time` (this thread only, so the cost is the stage's, not the machine's). The baseline
 measured in the same run is the stage's floor: building the candidates' order with no model
-(fused order kept); beside it, LightGBM's `predict` alone and the rows alone (25 values per
-candidate copied from its fields, no text work: what any Python feature code pays at least). With
+(fused order kept); beside it, LightGBM's `predict` alone and the rows alone (27 values per
+candidate copied from its fields, no text work: what any Python feature code pays at least), and
+at depth 50 the same stage with the query log's two features left out (what reading the log costs). With
 `--cross-encoder`, the cross-encoder's CPU per search is measured too, at depth 1 / 2 / 5 / 10 / 20,
 and the depth that fits in `--ce-budget-ms` of CPU is reported.
 
@@ -16,6 +17,7 @@ and the depth that fits in `--ce-budget-ms` of CPU is reported.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -54,7 +56,7 @@ def _predict_ms(ranker: LtrRanker, searches: list[tuple[str, list[Candidate]]], 
 
 
 def _rows_floor_ms(searches: list[tuple[str, list[Candidate]]], depth: int) -> list[float]:
-    # The least any Python feature code pays: one 25-value row per candidate, read straight from its
+    # The least any Python feature code pays: one 27-value row per candidate, read straight from its
     # fields with no text work, and the array LightGBM takes. Features cost this plus their own work.
     nan = float("nan")
     timings = []
@@ -73,6 +75,8 @@ def _rows_floor_ms(searches: list[tuple[str, list[Candidate]]], depth: int) -> l
                 c.price or nan,
                 float(c.availability == "in_stock"),
                 c.popularity or nan,
+                nan,
+                nan,
                 nan,
                 nan,
                 nan,
@@ -127,6 +131,13 @@ def main() -> None:
             "trees": ranker.booster.num_trees(),
         }
         print(f"{depth:5d} {floor:9.3f} {cost:7.3f} {cost - floor:11.3f} {predict:12.3f} {rows:9.3f}")
+    if ranker.log is not None:
+        # The same trees and features, the log's left missing: its scores differ, its cost is the point.
+        unlogged = RankingStage(dataclasses.replace(ranker, log=None), budget_ms=1e9)
+        _cpu_ms(unlogged, warm_up, 50)
+        cost = median(_cpu_ms(unlogged, searches, 50))
+        result["ltr@50_without_query_log"] = {"median_cpu_ms": cost}
+        print(f"depth 50, the query log's features left out: {cost:.3f} ms")
     if args.cross_encoder:
         model = OnnxCrossEncoder.beside(args.model)
         if model is None:
