@@ -13,9 +13,11 @@ from typer.testing import CliRunner
 from aisle.cli import app
 from aisle.evaluation import EvalRun, evaluate, simulated_set
 from aisle.evaluation.harness import search_service
+from aisle.ranking import RankerJob
 from aisle.simulate import StoreConfig, simulate, write_store
 from encoders import Encoder, EncoderSettings, load_encoder
 from encoders.ranking import LtrRanker
+from kernel.data import Split, query_key
 from kernel.opensearch import ConnectionSettings
 from query_api import create_app
 from query_api.search import SearchBackend
@@ -62,7 +64,7 @@ def served(trained: tuple[Path, Path, EvalRun]) -> tuple[Encoder, QueryApiSettin
 
 
 def test_training_writes_the_ranker_its_arguments_and_the_serving_defaults(trained: tuple[Path, Path, EvalRun]) -> None:
-    model, _, run = trained
+    model, store, run = trained
     ranker = LtrRanker.beside(model)
     assert ranker is not None and ranker.card["about"]["simulated"] is True
     assert ranker.card["dev"]["ndcg@10_reranked"] is not None
@@ -75,8 +77,16 @@ def test_training_writes_the_ranker_its_arguments_and_the_serving_defaults(train
     # The API corrects queries as the ranker's training did.
     assert (model / "spelling.json").is_file()
     args = json.loads((model / "ranker" / "ranker_args.json").read_text())
-    assert args["store"] and args["rounds"] == 60
+    assert args["store"] and args["rounds"] == 60 and args["query_log"] is True
     assert set(run.rankings) == {"bm25", "ltr", "default"}
+    # The query log holds the training split's searches with a purchase or click, and no dev or test one.
+    train = simulated_set(store, Split.TRAIN)
+    logged = [q for q in train.queries if any(g > 0 for g in RankerJob(store=store).grades()(q).values())]
+    assert ranker.log is not None and len(ranker.log) == len(logged) == ranker.card["query_log"]["searches"]
+    searches = {split: simulated_set(store, split).queries for split in Split}
+    keys = {s.key for found in searches.values() for q in found for p in q.grades for s in ranker.log.found(p)}
+    held_back = {query_key(q.text) for split in (Split.DEV, Split.TEST) for q in searches[split]}
+    assert keys and not held_back & keys
 
 
 def test_the_default_system_is_what_search_returns_with_no_parameters(
