@@ -297,7 +297,7 @@ def features(query: QueryContext, candidates: Sequence[Candidate]) -> npt.NDArra
     if bigrams := set(zip(query_list, query_list[1:], strict=False)):
         share = 1.0 / len(bigrams)
         cols[col["bigram_coverage"]] = [len(bigrams & p.bigrams) * share for p in products]
-    cols[col["brand_in_query"]] = [p.brand is not None and p.brand <= query_set for p in products]
+    cols[col["brand_in_query"]] = [bool(p.brand and p.brand <= query_set) for p in products]
     if size:
         title_sets = [p.token_set for p in products]
         # has[j, i]: query token j is in title i.

@@ -120,8 +120,10 @@ def test_each_feature_lands_in_its_own_column() -> None:
         "a", "Cordless Drill Kit", brand="Ryobi", category_path="Tools > Power Tools > Drills", price=99.0
     )
     far = Candidate("b", "Corded Grinder", brand="Makita", category_path="Tools > Hand Tools", price=10.0)
-    rows = features(query, [found, far])
+    wordless = Candidate("c", "Drill Bit", brand="&")  # a brand with no word in it is named by no query
+    rows = features(query, [found, far, wordless])
     row, other = dict(zip(FEATURES, rows[0], strict=True)), dict(zip(FEATURES, rows[1], strict=True))
+    assert rows[2, FEATURES.index("brand_in_query")] == 0.0
     # "dril" is one letter from "drill", not from any word of the grinder: a near miss only for the first.
     assert row["near_miss_coverage"] == pytest.approx(1 / 3) and other["near_miss_coverage"] == 0.0
     assert row["bigram_coverage"] == 0.0 and row["head_term_in_title"] == 0.0
