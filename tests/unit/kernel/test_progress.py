@@ -10,14 +10,19 @@ from rich.progress import Progress
 from kernel.progress import LineProgress, progress_for
 
 
+def _line_progress(every_s: float) -> tuple[io.StringIO, LineProgress]:
+    """Line progress writing into a string, wide enough that no line wraps."""
+    written = io.StringIO()
+    return written, LineProgress(Console(file=written, width=200), every_s=every_s)
+
+
 def test_a_terminal_gets_the_bar_and_anything_else_lines() -> None:
     assert isinstance(progress_for(Console(file=io.StringIO(), force_terminal=True)), Progress)
     assert isinstance(progress_for(Console(file=io.StringIO())), LineProgress)
 
 
 def test_lines_show_done_of_total_and_end_with_the_final_count() -> None:
-    written = io.StringIO()
-    tracker = LineProgress(Console(file=written, width=200), every_s=0.0)
+    written, tracker = _line_progress(every_s=0.0)
     with tracker:
         task = tracker.add_task("indexing products-1", total=20_000)
         tracker.advance(task, 7_500)
@@ -28,8 +33,7 @@ def test_lines_show_done_of_total_and_end_with_the_final_count() -> None:
 
 
 def test_lines_come_at_most_every_interval() -> None:
-    written = io.StringIO()
-    tracker = LineProgress(Console(file=written, width=200), every_s=3600.0)
+    written, tracker = _line_progress(every_s=3600.0)
     with tracker:
         task = tracker.add_task("training", total=None)
         for step in range(100):
@@ -39,8 +43,7 @@ def test_lines_come_at_most_every_interval() -> None:
 
 
 def test_the_closing_line_is_not_a_repeat_of_the_last_one() -> None:
-    written = io.StringIO()
-    tracker = LineProgress(Console(file=written, width=200), every_s=0.0)
+    written, tracker = _line_progress(every_s=0.0)
     with tracker:
         task = tracker.add_task("candidates for the dev searches", total=159)
         tracker.update(task, completed=159)
@@ -48,8 +51,7 @@ def test_the_closing_line_is_not_a_repeat_of_the_last_one() -> None:
 
 
 def test_a_count_that_did_not_move_is_not_printed_again() -> None:
-    written = io.StringIO()
-    tracker = LineProgress(Console(file=written, width=200), every_s=0.0)
+    written, tracker = _line_progress(every_s=0.0)
     with tracker:
         task = tracker.add_task("indexing products-1", total=20_000)
         tracker.update(task, completed=20_000)
